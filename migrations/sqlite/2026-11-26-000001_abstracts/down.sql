@@ -1,0 +1,3 @@
+DROP TABLE abstract_versions;
+DROP TABLE tumors;
+DROP TABLE patients;

@@ -1,0 +1,746 @@
+//! Use cases on abstracts: create, read, change, list, search, history, revert, delete.
+//!
+//! Every write runs in one transaction that first checks the caller's version, then validates,
+//! then writes the record and its history row together: a request is applied whole or not at all.
+
+use super::{AppError, Registry};
+use crate::core::abstracts::{
+    EntityKind, ItemChange, ItemInput, ItemMap, PatientId, PatientRecord, RowVersion, TumorId,
+    TumorRecord, VersionAction, VersionEntry, apply_patch, diff, replay, validate_new_items,
+};
+use crate::core::naaccr::{DictionarySet, ParentElement};
+use crate::core::problem::Problem;
+use crate::store::abstracts::{self as q, NewVersion, PersonQuery, TumorFilter};
+use crate::store::{AnyConnection, write_transaction};
+use chrono::NaiveDateTime;
+use std::sync::Arc;
+
+/// Items as they arrive: (naaccrId, value) in the order sent.
+pub type ItemsInput = Vec<(String, ItemInput)>;
+
+/// A new patient, optionally with its tumors.
+#[derive(Debug, Clone, Default)]
+pub struct NewPatient {
+    /// NAACCR version to validate against; the default version when absent.
+    pub dictionary_version: Option<String>,
+    /// Patient-level items.
+    pub items: ItemsInput,
+    /// Each tumor's items.
+    pub tumors: Vec<ItemsInput>,
+}
+
+/// A change to a record's items (merge-patch: null or "" removes an item).
+#[derive(Debug, Clone, Default)]
+pub struct Patch {
+    /// Move the record to this NAACCR version (all its items are then re-checked).
+    pub dictionary_version: Option<String>,
+    /// The items to set or remove.
+    pub items: ItemsInput,
+}
+
+/// A patient and its tumors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientWithTumors {
+    /// The patient.
+    pub patient: PatientRecord,
+    /// Its tumors, in id order.
+    pub tumors: Vec<TumorRecord>,
+}
+
+/// One page of a listing, in id order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The records of this page.
+    pub items: Vec<T>,
+    /// The id to pass as `after` for the next page; none on the last page.
+    pub next_after: Option<i64>,
+}
+
+/// Page sizes a listing accepts.
+pub const PAGE_SIZES: std::ops::RangeInclusive<i64> = 1..=500;
+
+/// The longest reason accepted for a delete or revert.
+const MAX_REASON_CHARS: usize = 1_000;
+
+impl Registry {
+    fn dictionary(&self, version: Option<&str>) -> Result<Arc<DictionarySet>, AppError> {
+        let version = version.unwrap_or(self.dictionaries.default_version());
+        self.dictionaries.get(version).cloned().ok_or_else(|| {
+            AppError::invalid(
+                Problem::new(
+                    "unknown_dictionary_version",
+                    format!(
+                        "NAACCR dictionary version '{}' is not known here; known: {}",
+                        version.chars().take(16).collect::<String>(),
+                        self.dictionaries.versions().join(", ")
+                    ),
+                )
+                .for_item("dictionaryVersion"),
+            )
+        })
+    }
+
+    /// Creates a patient with its tumors, each at version 1 with a `create` history row.
+    pub async fn create_patient(&self, new: NewPatient) -> Result<PatientWithTumors, AppError> {
+        let dict = self.dictionary(new.dictionary_version.as_deref())?;
+        let mut problems = Vec::new();
+        let patient_items =
+            validate_new_items(&dict, ParentElement::Patient, &new.items, "patient")
+                .map_err(|p| problems.extend(p))
+                .ok();
+        let mut tumor_items = Vec::with_capacity(new.tumors.len());
+        for (i, t) in new.tumors.iter().enumerate() {
+            match validate_new_items(&dict, ParentElement::Tumor, t, &format!("tumors[{i}]")) {
+                Ok(items) => tumor_items.push(items),
+                Err(p) => problems.extend(p),
+            }
+        }
+        let patient_items = match patient_items {
+            Some(items) if problems.is_empty() => items,
+            _ => return Err(AppError::Invalid(problems)),
+        };
+        let now = self.clock.now();
+        let version = dict.version().to_owned();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let id = q::insert_patient(conn, &version, &patient_items, now)?;
+                    record_version(
+                        conn,
+                        EntityKind::Patient,
+                        id.0,
+                        RowVersion::FIRST,
+                        VersionAction::Create,
+                        &version,
+                        &diff(&ItemMap::new(), &patient_items),
+                        None,
+                        now,
+                    )?;
+                    for items in &tumor_items {
+                        insert_tumor_with_history(conn, id, &version, items, now)?;
+                    }
+                    load_patient(conn, id, false)
+                })
+            })
+            .await
+    }
+
+    /// Adds a tumor to a live patient.
+    pub async fn create_tumor(
+        &self,
+        patient: PatientId,
+        dictionary_version: Option<String>,
+        items: ItemsInput,
+    ) -> Result<TumorRecord, AppError> {
+        let dict = self.dictionary(dictionary_version.as_deref())?;
+        let items = validate_new_items(&dict, ParentElement::Tumor, &items, "tumor")
+            .map_err(AppError::Invalid)?;
+        let now = self.clock.now();
+        let version = dict.version().to_owned();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let p = q::find_patient(conn, patient)?.ok_or(AppError::NotFound {
+                        kind: EntityKind::Patient,
+                        id: patient.0,
+                    })?;
+                    if p.tombstone.is_some() {
+                        return Err(AppError::Deleted {
+                            kind: EntityKind::Patient,
+                            id: patient.0,
+                        });
+                    }
+                    let id = insert_tumor_with_history(conn, patient, &version, &items, now)?;
+                    find_tumor(conn, id)
+                })
+            })
+            .await
+    }
+
+    /// A patient with its tumors (soft-deleted tumors only when asked).
+    pub async fn get_patient(
+        &self,
+        id: PatientId,
+        include_deleted_tumors: bool,
+    ) -> Result<PatientWithTumors, AppError> {
+        self.db
+            .run(move |conn| load_patient(conn, id, include_deleted_tumors))
+            .await
+    }
+
+    /// A tumor.
+    pub async fn get_tumor(&self, id: TumorId) -> Result<TumorRecord, AppError> {
+        self.db.run(move |conn| find_tumor(conn, id)).await
+    }
+
+    /// Applies a patch to a patient read at version `expected`.
+    pub async fn update_patient(
+        &self,
+        id: PatientId,
+        expected: RowVersion,
+        patch: Patch,
+    ) -> Result<PatientRecord, AppError> {
+        let registry = self.clone();
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let current = find_patient(conn, id)?;
+                    check_writable(
+                        EntityKind::Patient,
+                        id.0,
+                        current.version,
+                        current.tombstone.is_some(),
+                        expected,
+                    )?;
+                    let (version, items) = registry.patched(
+                        &current.dictionary_version,
+                        &current.items,
+                        &patch,
+                        ParentElement::Patient,
+                        "patient",
+                    )?;
+                    let changes = diff(&current.items, &items);
+                    if changes.is_empty() && version == current.dictionary_version {
+                        return Ok(current);
+                    }
+                    if !q::update_patient_versioned(conn, id, expected, &version, &items, now)? {
+                        return Err(conflict(EntityKind::Patient, expected, current.version));
+                    }
+                    record_version(
+                        conn,
+                        EntityKind::Patient,
+                        id.0,
+                        expected.next(),
+                        VersionAction::Update,
+                        &version,
+                        &changes,
+                        None,
+                        now,
+                    )?;
+                    find_patient(conn, id)
+                })
+            })
+            .await
+    }
+
+    /// Applies a patch to a tumor read at version `expected`.
+    pub async fn update_tumor(
+        &self,
+        id: TumorId,
+        expected: RowVersion,
+        patch: Patch,
+    ) -> Result<TumorRecord, AppError> {
+        let registry = self.clone();
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let current = find_tumor(conn, id)?;
+                    check_writable(
+                        EntityKind::Tumor,
+                        id.0,
+                        current.version,
+                        current.tombstone.is_some(),
+                        expected,
+                    )?;
+                    let (version, items) = registry.patched(
+                        &current.dictionary_version,
+                        &current.items,
+                        &patch,
+                        ParentElement::Tumor,
+                        "tumor",
+                    )?;
+                    let changes = diff(&current.items, &items);
+                    if changes.is_empty() && version == current.dictionary_version {
+                        return Ok(current);
+                    }
+                    if !q::update_tumor_versioned(conn, id, expected, &version, &items, now)? {
+                        return Err(conflict(EntityKind::Tumor, expected, current.version));
+                    }
+                    record_version(
+                        conn,
+                        EntityKind::Tumor,
+                        id.0,
+                        expected.next(),
+                        VersionAction::Update,
+                        &version,
+                        &changes,
+                        None,
+                        now,
+                    )?;
+                    find_tumor(conn, id)
+                })
+            })
+            .await
+    }
+
+    /// The items after `patch`, and the dictionary version they were checked against. Moving to
+    /// another dictionary version re-checks every item under the new version.
+    fn patched(
+        &self,
+        current_version: &str,
+        current: &ItemMap,
+        patch: &Patch,
+        level: ParentElement,
+        record: &str,
+    ) -> Result<(String, ItemMap), AppError> {
+        match patch.dictionary_version.as_deref() {
+            Some(v) if v != current_version => {
+                let dict = self.dictionary(Some(v))?;
+                let mut all: ItemsInput = current
+                    .iter()
+                    .map(|(k, v)| (k.clone(), ItemInput::Text(v.clone())))
+                    .collect();
+                all.retain(|(k, _)| !patch.items.iter().any(|(p, _)| p == k));
+                all.extend(patch.items.iter().cloned());
+                let items =
+                    validate_new_items(&dict, level, &all, record).map_err(AppError::Invalid)?;
+                Ok((dict.version().to_owned(), items))
+            }
+            _ => {
+                let dict = self.dictionary(Some(current_version))?;
+                let items = apply_patch(&dict, level, current, &patch.items, record)
+                    .map_err(AppError::Invalid)?;
+                Ok((current_version.to_owned(), items))
+            }
+        }
+    }
+
+    /// Soft-deletes a patient read at version `expected`: a tombstone with the reason.
+    pub async fn delete_patient(
+        &self,
+        id: PatientId,
+        expected: RowVersion,
+        reason: String,
+    ) -> Result<PatientRecord, AppError> {
+        let reason = checked_reason(&reason)?;
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let current = find_patient(conn, id)?;
+                    check_writable(
+                        EntityKind::Patient,
+                        id.0,
+                        current.version,
+                        current.tombstone.is_some(),
+                        expected,
+                    )?;
+                    if !q::tombstone_patient_versioned(conn, id, expected, &reason, now)? {
+                        return Err(conflict(EntityKind::Patient, expected, current.version));
+                    }
+                    record_version(
+                        conn,
+                        EntityKind::Patient,
+                        id.0,
+                        expected.next(),
+                        VersionAction::Delete,
+                        &current.dictionary_version,
+                        &[],
+                        Some(&reason),
+                        now,
+                    )?;
+                    find_patient(conn, id)
+                })
+            })
+            .await
+    }
+
+    /// Soft-deletes a tumor read at version `expected`: a tombstone with the reason.
+    pub async fn delete_tumor(
+        &self,
+        id: TumorId,
+        expected: RowVersion,
+        reason: String,
+    ) -> Result<TumorRecord, AppError> {
+        let reason = checked_reason(&reason)?;
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let current = find_tumor(conn, id)?;
+                    check_writable(
+                        EntityKind::Tumor,
+                        id.0,
+                        current.version,
+                        current.tombstone.is_some(),
+                        expected,
+                    )?;
+                    if !q::tombstone_tumor_versioned(conn, id, expected, &reason, now)? {
+                        return Err(conflict(EntityKind::Tumor, expected, current.version));
+                    }
+                    record_version(
+                        conn,
+                        EntityKind::Tumor,
+                        id.0,
+                        expected.next(),
+                        VersionAction::Delete,
+                        &current.dictionary_version,
+                        &[],
+                        Some(&reason),
+                        now,
+                    )?;
+                    find_tumor(conn, id)
+                })
+            })
+            .await
+    }
+
+    /// The full history of a patient or tumor, oldest first.
+    pub async fn history(&self, kind: EntityKind, id: i64) -> Result<Vec<VersionEntry>, AppError> {
+        self.db
+            .run(move |conn| {
+                let exists = match kind {
+                    EntityKind::Patient => q::find_patient(conn, PatientId(id))?.is_some(),
+                    EntityKind::Tumor => q::find_tumor(conn, TumorId(id))?.is_some(),
+                };
+                if !exists {
+                    return Err(AppError::NotFound { kind, id });
+                }
+                Ok(q::history_of(conn, kind, id)?)
+            })
+            .await
+    }
+
+    /// Sets a patient back to the items it had at version `to`, as a new `revert` version.
+    pub async fn revert_patient(
+        &self,
+        id: PatientId,
+        expected: RowVersion,
+        to: RowVersion,
+    ) -> Result<PatientRecord, AppError> {
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let current = find_patient(conn, id)?;
+                    check_writable(
+                        EntityKind::Patient,
+                        id.0,
+                        current.version,
+                        current.tombstone.is_some(),
+                        expected,
+                    )?;
+                    let (version, items) =
+                        state_at(conn, EntityKind::Patient, id.0, to, current.version)?;
+                    let changes = diff(&current.items, &items);
+                    if !q::update_patient_versioned(conn, id, expected, &version, &items, now)? {
+                        return Err(conflict(EntityKind::Patient, expected, current.version));
+                    }
+                    let reason = format!("reverted to version {to}");
+                    record_version(
+                        conn,
+                        EntityKind::Patient,
+                        id.0,
+                        expected.next(),
+                        VersionAction::Revert,
+                        &version,
+                        &changes,
+                        Some(&reason),
+                        now,
+                    )?;
+                    find_patient(conn, id)
+                })
+            })
+            .await
+    }
+
+    /// Sets a tumor back to the items it had at version `to`, as a new `revert` version.
+    pub async fn revert_tumor(
+        &self,
+        id: TumorId,
+        expected: RowVersion,
+        to: RowVersion,
+    ) -> Result<TumorRecord, AppError> {
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| {
+                write_transaction(conn, |conn| {
+                    let current = find_tumor(conn, id)?;
+                    check_writable(
+                        EntityKind::Tumor,
+                        id.0,
+                        current.version,
+                        current.tombstone.is_some(),
+                        expected,
+                    )?;
+                    let (version, items) =
+                        state_at(conn, EntityKind::Tumor, id.0, to, current.version)?;
+                    let changes = diff(&current.items, &items);
+                    if !q::update_tumor_versioned(conn, id, expected, &version, &items, now)? {
+                        return Err(conflict(EntityKind::Tumor, expected, current.version));
+                    }
+                    let reason = format!("reverted to version {to}");
+                    record_version(
+                        conn,
+                        EntityKind::Tumor,
+                        id.0,
+                        expected.next(),
+                        VersionAction::Revert,
+                        &version,
+                        &changes,
+                        Some(&reason),
+                        now,
+                    )?;
+                    find_tumor(conn, id)
+                })
+            })
+            .await
+    }
+
+    /// One page of live patients with their live tumors, filtered by their tumors.
+    pub async fn list_patients(
+        &self,
+        filter: TumorFilter,
+        after: Option<PatientId>,
+        limit: i64,
+    ) -> Result<Page<PatientWithTumors>, AppError> {
+        check_page_size(limit)?;
+        self.db
+            .run(move |conn| {
+                let mut patients = q::list_patients(conn, &filter, after, limit.saturating_add(1))?;
+                let next_after = next_cursor(&mut patients, limit, |p| p.id.0);
+                Ok(Page {
+                    items: with_tumors(conn, patients)?,
+                    next_after,
+                })
+            })
+            .await
+    }
+
+    /// One page of live tumors, filtered.
+    pub async fn list_tumors(
+        &self,
+        filter: TumorFilter,
+        after: Option<TumorId>,
+        limit: i64,
+    ) -> Result<Page<TumorRecord>, AppError> {
+        check_page_size(limit)?;
+        self.db
+            .run(move |conn| {
+                let mut tumors = q::list_tumors(conn, &filter, after, limit.saturating_add(1))?;
+                let next_after = next_cursor(&mut tumors, limit, |t| t.id.0);
+                Ok(Page {
+                    items: tumors,
+                    next_after,
+                })
+            })
+            .await
+    }
+
+    /// Live patients that match a person search, with their live tumors.
+    pub async fn search_people(
+        &self,
+        query: PersonQuery,
+        limit: i64,
+    ) -> Result<Vec<PatientWithTumors>, AppError> {
+        check_page_size(limit)?;
+        self.db
+            .run(move |conn| {
+                let patients = q::search_people(conn, &query, limit)?;
+                with_tumors(conn, patients)
+            })
+            .await
+    }
+}
+
+fn check_page_size(limit: i64) -> Result<(), AppError> {
+    if PAGE_SIZES.contains(&limit) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            Problem::new(
+                "page_size_out_of_range",
+                format!(
+                    "limit must be from {} to {}",
+                    PAGE_SIZES.start(),
+                    PAGE_SIZES.end()
+                ),
+            )
+            .for_item("limit"),
+        ))
+    }
+}
+
+/// Cuts a page fetched with one extra row back to `limit`, returning the cursor for the next.
+fn next_cursor<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Option<i64> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(id)
+    } else {
+        None
+    }
+}
+
+fn checked_reason(reason: &str) -> Result<String, AppError> {
+    let reason = reason.trim();
+    let problem = if reason.is_empty() {
+        Some("a reason is required")
+    } else if reason.chars().count() > MAX_REASON_CHARS {
+        Some("the reason is longer than 1000 characters")
+    } else if reason
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        Some("the reason contains a control character")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(AppError::invalid(
+            Problem::new("invalid_reason", p).for_item("reason"),
+        )),
+        None => Ok(reason.to_owned()),
+    }
+}
+
+fn check_writable(
+    kind: EntityKind,
+    id: i64,
+    current: RowVersion,
+    deleted: bool,
+    expected: RowVersion,
+) -> Result<(), AppError> {
+    if current != expected {
+        return Err(conflict(kind, expected, current));
+    }
+    if deleted {
+        return Err(AppError::Deleted { kind, id });
+    }
+    Ok(())
+}
+
+fn conflict(kind: EntityKind, expected: RowVersion, current: RowVersion) -> AppError {
+    AppError::VersionConflict {
+        kind,
+        expected,
+        current,
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one history row has this many facts"
+)]
+fn record_version(
+    conn: &mut AnyConnection,
+    kind: EntityKind,
+    entity_id: i64,
+    version: RowVersion,
+    action: VersionAction,
+    dictionary_version: &str,
+    changes: &[ItemChange],
+    reason: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    q::insert_version(
+        conn,
+        &NewVersion {
+            kind,
+            entity_id,
+            version,
+            action,
+            dictionary_version,
+            changes,
+            reason,
+            actor: None,
+            at,
+        },
+    )?;
+    Ok(())
+}
+
+fn insert_tumor_with_history(
+    conn: &mut AnyConnection,
+    patient: PatientId,
+    version: &str,
+    items: &ItemMap,
+    now: NaiveDateTime,
+) -> Result<TumorId, AppError> {
+    let id = q::insert_tumor(conn, patient, version, items, now)?;
+    record_version(
+        conn,
+        EntityKind::Tumor,
+        id.0,
+        RowVersion::FIRST,
+        VersionAction::Create,
+        version,
+        &diff(&ItemMap::new(), items),
+        None,
+        now,
+    )?;
+    Ok(id)
+}
+
+/// The items (and their dictionary version) a record had at version `to`.
+fn state_at(
+    conn: &mut AnyConnection,
+    kind: EntityKind,
+    id: i64,
+    to: RowVersion,
+    current: RowVersion,
+) -> Result<(String, ItemMap), AppError> {
+    if to < RowVersion::FIRST || to > current {
+        return Err(AppError::invalid(
+            Problem::new(
+                "unknown_version",
+                format!("version must be from 1 to {current}"),
+            )
+            .for_item("version"),
+        ));
+    }
+    let history = q::history_of(conn, kind, id)?;
+    let upto: Vec<&VersionEntry> = history.iter().filter(|v| v.version <= to).collect();
+    let dictionary_version = upto
+        .last()
+        .map(|v| v.dictionary_version.clone())
+        .unwrap_or_default();
+    let items = replay(upto.iter().map(|v| v.changes.as_slice()));
+    Ok((dictionary_version, items))
+}
+
+fn find_patient(conn: &mut AnyConnection, id: PatientId) -> Result<PatientRecord, AppError> {
+    q::find_patient(conn, id)?.ok_or(AppError::NotFound {
+        kind: EntityKind::Patient,
+        id: id.0,
+    })
+}
+
+fn find_tumor(conn: &mut AnyConnection, id: TumorId) -> Result<TumorRecord, AppError> {
+    q::find_tumor(conn, id)?.ok_or(AppError::NotFound {
+        kind: EntityKind::Tumor,
+        id: id.0,
+    })
+}
+
+fn load_patient(
+    conn: &mut AnyConnection,
+    id: PatientId,
+    include_deleted_tumors: bool,
+) -> Result<PatientWithTumors, AppError> {
+    let patient = find_patient(conn, id)?;
+    let tumors = q::tumors_of_patients(conn, &[id], include_deleted_tumors)?;
+    Ok(PatientWithTumors { patient, tumors })
+}
+
+/// Attaches each patient's live tumors, with one query for the whole page.
+fn with_tumors(
+    conn: &mut AnyConnection,
+    patients: Vec<PatientRecord>,
+) -> Result<Vec<PatientWithTumors>, AppError> {
+    let ids: Vec<PatientId> = patients.iter().map(|p| p.id).collect();
+    let mut by_patient: std::collections::HashMap<PatientId, Vec<TumorRecord>> =
+        std::collections::HashMap::new();
+    for t in q::tumors_of_patients(conn, &ids, false)? {
+        by_patient.entry(t.patient_id).or_default().push(t);
+    }
+    Ok(patients
+        .into_iter()
+        .map(|patient| PatientWithTumors {
+            tumors: by_patient.remove(&patient.id).unwrap_or_default(),
+            patient,
+        })
+        .collect())
+}

@@ -1,0 +1,40 @@
+//! The routes, one handler per action, registered in one place so that the router and the
+//! OpenAPI document cannot diverge.
+
+pub mod dictionaries;
+pub mod patients;
+pub mod system;
+pub mod tumors;
+
+use super::middleware::authenticate;
+use actix_web::middleware::from_fn;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every route: `/health`, `/openapi.json` and the `/api/v1` scope, which passes
+/// through [`authenticate`] (the one place authentication plugs in).
+pub fn configure(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(system::check_health)
+        .service(system::get_openapi)
+        .service(
+            scope::scope("/api/v1")
+                .wrap(from_fn(authenticate))
+                .service(dictionaries::list_dictionaries)
+                .service(dictionaries::find_dictionary_item)
+                .service(patients::search_patients)
+                .service(patients::create_patient)
+                .service(patients::list_patients)
+                .service(patients::find_patient)
+                .service(patients::update_patient)
+                .service(patients::delete_patient)
+                .service(patients::list_patient_history)
+                .service(patients::revert_patient)
+                .service(patients::create_tumor)
+                .service(tumors::list_tumors)
+                .service(tumors::find_tumor)
+                .service(tumors::update_tumor)
+                .service(tumors::delete_tumor)
+                .service(tumors::list_tumor_history)
+                .service(tumors::revert_tumor),
+        );
+}

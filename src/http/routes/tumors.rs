@@ -1,0 +1,189 @@
+//! Tumors: read, change, list, history, revert, delete. (Creation is under the patient.)
+
+use super::patients::{DEFAULT_PAGE, ListQuery};
+use crate::app::Registry;
+use crate::app::abstracts::Patch;
+use crate::core::abstracts::{EntityKind, RowVersion, TumorId, TumorRecord, etag};
+use crate::http::dto::{DeleteBody, HistoryDto, PatchBody, RevertBody, TumorDto, TumorPage};
+use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::extract::{Caller, IfMatch};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+
+fn tumor_response(t: TumorRecord) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("ETag", etag(EntityKind::Tumor, t.id.0, t.version)))
+        .json(TumorDto::from(t))
+}
+
+/// Read a tumor.
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id")),
+    responses(
+        (status = 200, description = "The tumor", body = TumorDto, headers(("ETag" = String))),
+        (status = 404, description = "No such tumor", body = ErrorEnvelope),
+    )
+)]
+#[get("/tumors/{id}")]
+pub async fn find_tumor(
+    _caller: Caller,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(tumor_response(
+        registry.get_tumor(TumorId(id.into_inner())).await?,
+    ))
+}
+
+/// Change a tumor's items (merge patch); needs If-Match.
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id"), ("If-Match" = String, Header, description = "ETag of the last read")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "Changed", body = TumorDto, headers(("ETag" = String))),
+        (status = 404, description = "No such tumor", body = ErrorEnvelope),
+        (status = 409, description = "Tumor is deleted", body = ErrorEnvelope),
+        (status = 412, description = "Stale ETag", body = ErrorEnvelope),
+        (status = 422, description = "Invalid items", body = ErrorEnvelope),
+        (status = 428, description = "If-Match missing", body = ErrorEnvelope),
+    )
+)]
+#[patch("/tumors/{id}")]
+pub async fn update_tumor(
+    _caller: Caller,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: web::Json<PatchBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let expected = if_match.version_for(EntityKind::Tumor, id)?;
+    let body = body.into_inner();
+    let items = body
+        .items
+        .into_inputs("tumor")
+        .map_err(ApiError::validation)?;
+    let t = registry
+        .update_tumor(
+            TumorId(id),
+            expected,
+            Patch {
+                dictionary_version: body.dictionary_version,
+                items,
+            },
+        )
+        .await?;
+    Ok(tumor_response(t))
+}
+
+/// Soft-delete a tumor with a reason; needs If-Match. The record and its history are kept.
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id"), ("If-Match" = String, Header, description = "ETag of the last read")),
+    request_body = DeleteBody,
+    responses(
+        (status = 200, description = "Deleted (tombstone set)", body = TumorDto),
+        (status = 404, description = "No such tumor", body = ErrorEnvelope),
+        (status = 409, description = "Already deleted", body = ErrorEnvelope),
+        (status = 412, description = "Stale ETag", body = ErrorEnvelope),
+        (status = 422, description = "Missing or invalid reason", body = ErrorEnvelope),
+        (status = 428, description = "If-Match missing", body = ErrorEnvelope),
+    )
+)]
+#[delete("/tumors/{id}")]
+pub async fn delete_tumor(
+    _caller: Caller,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: web::Json<DeleteBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let expected = if_match.version_for(EntityKind::Tumor, id)?;
+    let t = registry
+        .delete_tumor(TumorId(id), expected, body.into_inner().reason)
+        .await?;
+    Ok(tumor_response(t))
+}
+
+/// List live tumors, filtered, in id order.
+#[utoipa::path(
+    tag = "tumors",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page", body = TumorPage),
+        (status = 400, description = "Malformed query", body = ErrorEnvelope),
+        (status = 422, description = "Invalid filter or page size", body = ErrorEnvelope),
+    )
+)]
+#[get("/tumors")]
+pub async fn list_tumors(
+    _caller: Caller,
+    registry: web::Data<Registry>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = registry.tumor_filter(query.filter_input())?;
+    let page = registry
+        .list_tumors(
+            filter,
+            query.after.map(TumorId),
+            query.limit.unwrap_or(DEFAULT_PAGE),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(TumorPage::from(page)))
+}
+
+/// A tumor's history: every version with the old and new value of each item changed.
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id")),
+    responses(
+        (status = 200, description = "Oldest first", body = HistoryDto),
+        (status = 404, description = "No such tumor", body = ErrorEnvelope),
+    )
+)]
+#[get("/tumors/{id}/history")]
+pub async fn list_tumor_history(
+    _caller: Caller,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let versions = registry.history(EntityKind::Tumor, id).await?;
+    Ok(HttpResponse::Ok().json(HistoryDto {
+        kind: "tumor".into(),
+        id,
+        versions: versions.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Set a tumor back to the items of an earlier version (itself a new version); needs If-Match.
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id"), ("If-Match" = String, Header, description = "ETag of the last read")),
+    request_body = RevertBody,
+    responses(
+        (status = 200, description = "Reverted", body = TumorDto, headers(("ETag" = String))),
+        (status = 404, description = "No such tumor", body = ErrorEnvelope),
+        (status = 409, description = "Tumor is deleted", body = ErrorEnvelope),
+        (status = 412, description = "Stale ETag", body = ErrorEnvelope),
+        (status = 422, description = "No such version", body = ErrorEnvelope),
+        (status = 428, description = "If-Match missing", body = ErrorEnvelope),
+    )
+)]
+#[post("/tumors/{id}/revert")]
+pub async fn revert_tumor(
+    _caller: Caller,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: web::Json<RevertBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let expected = if_match.version_for(EntityKind::Tumor, id)?;
+    let t = registry
+        .revert_tumor(TumorId(id), expected, RowVersion(body.version))
+        .await?;
+    Ok(tumor_response(t))
+}

@@ -1,0 +1,18 @@
+//! The one integration test binary: a harness and one file per area.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod harness;
+
+mod abstracts_api;
+mod architecture;
+mod bad_input;
+mod cli;
+mod dictionaries_api;
+mod migrations;
+mod openapi;
