@@ -5,7 +5,7 @@ use crate::core::abstracts::{
     EntityKind, ItemChange, ItemInput, PatientRecord, Tombstone, TumorRecord, VersionEntry, etag,
 };
 use crate::core::problem::Problem;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -161,7 +161,7 @@ pub struct PersonSearchBody {
 #[serde(rename_all = "camelCase")]
 pub struct TombstoneDto {
     /// When (UTC).
-    pub deleted_at: NaiveDateTime,
+    pub deleted_at: DateTime<Utc>,
     /// The reason given.
     pub reason: String,
 }
@@ -169,7 +169,7 @@ pub struct TombstoneDto {
 impl From<&Tombstone> for TombstoneDto {
     fn from(t: &Tombstone) -> Self {
         Self {
-            deleted_at: t.at,
+            deleted_at: t.at.and_utc(),
             reason: t.reason.clone(),
         }
     }
@@ -192,9 +192,9 @@ pub struct TumorDto {
     /// Tumor-level items.
     pub items: BTreeMap<String, String>,
     /// Created (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last changed (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
     /// Present when the tumor is soft-deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<TombstoneDto>,
@@ -209,8 +209,8 @@ impl From<TumorRecord> for TumorDto {
             etag: etag(EntityKind::Tumor, t.id.0, t.version),
             dictionary_version: t.dictionary_version,
             items: t.items,
-            created_at: t.created_at,
-            updated_at: t.updated_at,
+            created_at: t.created_at.and_utc(),
+            updated_at: t.updated_at.and_utc(),
             deleted: t.tombstone.as_ref().map(TombstoneDto::from),
         }
     }
@@ -231,9 +231,9 @@ pub struct PatientDto {
     /// Patient-level items.
     pub items: BTreeMap<String, String>,
     /// Created (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
     /// Last changed (UTC).
-    pub updated_at: NaiveDateTime,
+    pub updated_at: DateTime<Utc>,
     /// Present when the patient is soft-deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<TombstoneDto>,
@@ -250,8 +250,8 @@ impl PatientDto {
             etag: etag(EntityKind::Patient, p.id.0, p.version),
             dictionary_version: p.dictionary_version,
             items: p.items,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
+            created_at: p.created_at.and_utc(),
+            updated_at: p.updated_at.and_utc(),
             deleted: p.tombstone.as_ref().map(TombstoneDto::from),
             tumors: tumors.into_iter().map(TumorDto::from).collect(),
         }
@@ -341,7 +341,7 @@ pub struct VersionDto {
     /// create, update, revert or delete.
     pub action: String,
     /// When (UTC).
-    pub changed_at: NaiveDateTime,
+    pub changed_at: DateTime<Utc>,
     /// The NAACCR version after the change.
     pub dictionary_version: String,
     /// The reason given, if any.
@@ -359,7 +359,7 @@ impl From<VersionEntry> for VersionDto {
         Self {
             version: v.version.0,
             action: v.action.as_str().to_owned(),
-            changed_at: v.changed_at,
+            changed_at: v.changed_at.and_utc(),
             dictionary_version: v.dictionary_version,
             reason: v.reason,
             actor: v.actor,

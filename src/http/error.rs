@@ -210,3 +210,37 @@ impl From<AppError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_database_that_cannot_be_reached_answers_503_and_other_faults_500() {
+        let down = ApiError::from(AppError::Store(StoreError::Pool("timed out".into())));
+        assert_eq!(down.code, ErrorCode::ServiceUnavailable);
+        assert_eq!(down.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let fault = ApiError::from(AppError::Store(StoreError::Corrupt {
+            what: "item set",
+            reason: "x".into(),
+        }));
+        assert_eq!(fault.code, ErrorCode::InternalError);
+        // Neither body says what failed inside.
+        assert!(!fault.message.contains("item set") && !down.message.contains("timed out"));
+    }
+
+    #[test]
+    fn codes_are_unique_snake_case_and_carry_their_status() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "{} twice", c.as_str());
+            assert!(
+                c.as_str()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '_')
+            );
+            assert!(c.status().is_client_error() || c.status().is_server_error());
+        }
+    }
+}

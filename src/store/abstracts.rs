@@ -629,9 +629,8 @@ pub fn ping(conn: &mut AnyConnection) -> Result<(), StoreError> {
         .map_err(StoreError::from)
 }
 
-/// A text dump of every abstract and history row, in id order: tests compare it before and
-/// after a rejected request to prove that nothing was written.
-pub fn fingerprint(conn: &mut AnyConnection) -> Result<String, StoreError> {
+/// A text dump of every patient and tumor row, in id order.
+pub fn fingerprint_of_abstracts(conn: &mut AnyConnection) -> Result<String, StoreError> {
     let p = patients::table
         .select(PATIENT_COLUMNS)
         .order(patients::id.asc())
@@ -640,6 +639,13 @@ pub fn fingerprint(conn: &mut AnyConnection) -> Result<String, StoreError> {
         .select(TUMOR_COLUMNS)
         .order(tumors::id.asc())
         .load::<TumorRow>(conn)?;
+    Ok(format!("{p:?}\n{t:?}"))
+}
+
+/// A text dump of every abstract and history row, in id order: tests compare it before and
+/// after a rejected request to prove that nothing was written.
+pub fn fingerprint(conn: &mut AnyConnection) -> Result<String, StoreError> {
+    let abstracts = fingerprint_of_abstracts(conn)?;
     let v = abstract_versions::table
         .select((
             abstract_versions::id,
@@ -650,5 +656,5 @@ pub fn fingerprint(conn: &mut AnyConnection) -> Result<String, StoreError> {
         ))
         .order(abstract_versions::id.asc())
         .load::<(i64, String, i64, i64, String)>(conn)?;
-    Ok(format!("{p:?}\n{t:?}\n{v:?}"))
+    Ok(format!("{abstracts}\n{v:?}"))
 }

@@ -16,3 +16,5 @@ mod cli;
 mod dictionaries_api;
 mod migrations;
 mod openapi;
+mod real_abstracts;
+mod storage;
