@@ -205,7 +205,7 @@ impl Registry {
                         return Ok(current);
                     }
                     if !q::update_patient_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(conflict(EntityKind::Patient, expected, current.version));
+                        return Err(lost_race_patient(conn, id, expected));
                     }
                     record_version(
                         conn,
@@ -256,7 +256,7 @@ impl Registry {
                         return Ok(current);
                     }
                     if !q::update_tumor_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(conflict(EntityKind::Tumor, expected, current.version));
+                        return Err(lost_race_tumor(conn, id, expected));
                     }
                     record_version(
                         conn,
@@ -328,7 +328,7 @@ impl Registry {
                         expected,
                     )?;
                     if !q::tombstone_patient_versioned(conn, id, expected, &reason, now)? {
-                        return Err(conflict(EntityKind::Patient, expected, current.version));
+                        return Err(lost_race_patient(conn, id, expected));
                     }
                     record_version(
                         conn,
@@ -368,7 +368,7 @@ impl Registry {
                         expected,
                     )?;
                     if !q::tombstone_tumor_versioned(conn, id, expected, &reason, now)? {
-                        return Err(conflict(EntityKind::Tumor, expected, current.version));
+                        return Err(lost_race_tumor(conn, id, expected));
                     }
                     record_version(
                         conn,
@@ -426,7 +426,7 @@ impl Registry {
                         state_at(conn, EntityKind::Patient, id.0, to, current.version)?;
                     let changes = diff(&current.items, &items);
                     if !q::update_patient_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(conflict(EntityKind::Patient, expected, current.version));
+                        return Err(lost_race_patient(conn, id, expected));
                     }
                     let reason = format!("reverted to version {to}");
                     record_version(
@@ -469,7 +469,7 @@ impl Registry {
                         state_at(conn, EntityKind::Tumor, id.0, to, current.version)?;
                     let changes = diff(&current.items, &items);
                     if !q::update_tumor_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(conflict(EntityKind::Tumor, expected, current.version));
+                        return Err(lost_race_tumor(conn, id, expected));
                     }
                     let reason = format!("reverted to version {to}");
                     record_version(
@@ -610,6 +610,24 @@ fn check_writable(
         return Err(AppError::Deleted { kind, id });
     }
     Ok(())
+}
+
+/// The conflict to report when a versioned write matched no row: another transaction changed
+/// the record after this one read it, so the version is read again (a new statement sees the
+/// other's commit) to tell the caller where the record is now.
+fn lost_race_patient(conn: &mut AnyConnection, id: PatientId, expected: RowVersion) -> AppError {
+    match find_patient(conn, id) {
+        Ok(now) => conflict(EntityKind::Patient, expected, now.version),
+        Err(e) => e,
+    }
+}
+
+/// As [`lost_race_patient`], for a tumor.
+fn lost_race_tumor(conn: &mut AnyConnection, id: TumorId, expected: RowVersion) -> AppError {
+    match find_tumor(conn, id) {
+        Ok(now) => conflict(EntityKind::Tumor, expected, now.version),
+        Err(e) => e,
+    }
 }
 
 fn conflict(kind: EntityKind, expected: RowVersion, current: RowVersion) -> AppError {

@@ -25,7 +25,8 @@ backend_tests! {
         let mut tasks = Vec::new();
         for i in 0..8 {
             let reg = reg.clone();
-            let p = patch(if i % 2 == 0 { "0" } else { "1" });
+            // vitalStatus is "1" in the seed: each patch is a real change ("0" dead, "9" unknown).
+            let p = patch(if i % 2 == 0 { "0" } else { "9" });
             tasks.push(tokio::spawn(async move { reg.update_patient(id, RowVersion(1), p).await }));
         }
         let mut won = 0;
