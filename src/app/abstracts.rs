@@ -3,6 +3,7 @@
 //! Every write runs in one transaction that first checks the caller's version, then validates,
 //! then writes the record and its history row together: a request is applied whole or not at all.
 
+use super::versioned::{Versioned, load, load_writable, lost_race};
 use super::{AppError, Registry};
 use crate::core::abstracts::{
     EntityKind, ItemChange, ItemInput, ItemMap, PatientId, PatientRecord, RowVersion, TumorId,
@@ -151,7 +152,7 @@ impl Registry {
                         });
                     }
                     let id = insert_tumor_with_history(conn, patient, &version, &items, now)?;
-                    find_tumor(conn, id)
+                    load::<TumorRecord>(conn, id)
                 })
             })
             .await
@@ -170,7 +171,7 @@ impl Registry {
 
     /// A tumor.
     pub async fn get_tumor(&self, id: TumorId) -> Result<TumorRecord, AppError> {
-        self.db.run(move |conn| find_tumor(conn, id)).await
+        self.db.run(move |conn| load::<TumorRecord>(conn, id)).await
     }
 
     /// Applies a patch to a patient read at version `expected`.
@@ -180,47 +181,7 @@ impl Registry {
         expected: RowVersion,
         patch: Patch,
     ) -> Result<PatientRecord, AppError> {
-        let registry = self.clone();
-        let now = self.clock.now();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let current = find_patient(conn, id)?;
-                    check_writable(
-                        EntityKind::Patient,
-                        id.0,
-                        current.version,
-                        current.tombstone.is_some(),
-                        expected,
-                    )?;
-                    let (version, items) = registry.patched(
-                        &current.dictionary_version,
-                        &current.items,
-                        &patch,
-                        ParentElement::Patient,
-                        "patient",
-                    )?;
-                    let changes = diff(&current.items, &items);
-                    if changes.is_empty() && version == current.dictionary_version {
-                        return Ok(current);
-                    }
-                    if !q::update_patient_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(lost_race_patient(conn, id, expected));
-                    }
-                    record_version(
-                        conn,
-                        EntityKind::Patient,
-                        id.0,
-                        expected.next(),
-                        VersionAction::Update,
-                        &version,
-                        &changes,
-                        None,
-                        now,
-                    )?;
-                    find_patient(conn, id)
-                })
-            })
+        self.update_record::<PatientRecord>(id, expected, patch)
             .await
     }
 
@@ -231,45 +192,39 @@ impl Registry {
         expected: RowVersion,
         patch: Patch,
     ) -> Result<TumorRecord, AppError> {
+        self.update_record::<TumorRecord>(id, expected, patch).await
+    }
+
+    async fn update_record<R: Versioned>(
+        &self,
+        id: R::Id,
+        expected: RowVersion,
+        patch: Patch,
+    ) -> Result<R, AppError> {
         let registry = self.clone();
         let now = self.clock.now();
         self.db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    let current = find_tumor(conn, id)?;
-                    check_writable(
-                        EntityKind::Tumor,
-                        id.0,
-                        current.version,
-                        current.tombstone.is_some(),
-                        expected,
-                    )?;
+                    let current: R = load_writable(conn, id, expected)?;
                     let (version, items) = registry.patched(
-                        &current.dictionary_version,
-                        &current.items,
+                        current.dictionary_version(),
+                        current.items(),
                         &patch,
-                        ParentElement::Tumor,
-                        "tumor",
+                        R::LEVEL,
                     )?;
-                    let changes = diff(&current.items, &items);
-                    if changes.is_empty() && version == current.dictionary_version {
+                    let changes = diff(current.items(), &items);
+                    if changes.is_empty() && version == current.dictionary_version() {
                         return Ok(current);
                     }
-                    if !q::update_tumor_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(lost_race_tumor(conn, id, expected));
-                    }
-                    record_version(
-                        conn,
-                        EntityKind::Tumor,
-                        id.0,
-                        expected.next(),
-                        VersionAction::Update,
-                        &version,
-                        &changes,
-                        None,
-                        now,
-                    )?;
-                    find_tumor(conn, id)
+                    let change = Change {
+                        action: VersionAction::Update,
+                        dictionary_version: &version,
+                        write: Write::Items(&items),
+                        changes: &changes,
+                        reason: None,
+                    };
+                    write_change::<R>(conn, id, expected, &change, now)
                 })
             })
             .await
@@ -283,8 +238,11 @@ impl Registry {
         current: &ItemMap,
         patch: &Patch,
         level: ParentElement,
-        record: &str,
     ) -> Result<(String, ItemMap), AppError> {
+        let record = match level {
+            ParentElement::Patient => "patient",
+            _ => "tumor",
+        };
         match patch.dictionary_version.as_deref() {
             Some(v) if v != current_version => {
                 let dict = self.dictionary(Some(v))?;
@@ -314,36 +272,7 @@ impl Registry {
         expected: RowVersion,
         reason: String,
     ) -> Result<PatientRecord, AppError> {
-        let reason = checked_reason(&reason)?;
-        let now = self.clock.now();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let current = find_patient(conn, id)?;
-                    check_writable(
-                        EntityKind::Patient,
-                        id.0,
-                        current.version,
-                        current.tombstone.is_some(),
-                        expected,
-                    )?;
-                    if !q::tombstone_patient_versioned(conn, id, expected, &reason, now)? {
-                        return Err(lost_race_patient(conn, id, expected));
-                    }
-                    record_version(
-                        conn,
-                        EntityKind::Patient,
-                        id.0,
-                        expected.next(),
-                        VersionAction::Delete,
-                        &current.dictionary_version,
-                        &[],
-                        Some(&reason),
-                        now,
-                    )?;
-                    find_patient(conn, id)
-                })
-            })
+        self.delete_record::<PatientRecord>(id, expected, reason)
             .await
     }
 
@@ -354,34 +283,30 @@ impl Registry {
         expected: RowVersion,
         reason: String,
     ) -> Result<TumorRecord, AppError> {
+        self.delete_record::<TumorRecord>(id, expected, reason)
+            .await
+    }
+
+    async fn delete_record<R: Versioned>(
+        &self,
+        id: R::Id,
+        expected: RowVersion,
+        reason: String,
+    ) -> Result<R, AppError> {
         let reason = checked_reason(&reason)?;
         let now = self.clock.now();
         self.db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    let current = find_tumor(conn, id)?;
-                    check_writable(
-                        EntityKind::Tumor,
-                        id.0,
-                        current.version,
-                        current.tombstone.is_some(),
-                        expected,
-                    )?;
-                    if !q::tombstone_tumor_versioned(conn, id, expected, &reason, now)? {
-                        return Err(lost_race_tumor(conn, id, expected));
-                    }
-                    record_version(
-                        conn,
-                        EntityKind::Tumor,
-                        id.0,
-                        expected.next(),
-                        VersionAction::Delete,
-                        &current.dictionary_version,
-                        &[],
-                        Some(&reason),
-                        now,
-                    )?;
-                    find_tumor(conn, id)
+                    let current: R = load_writable(conn, id, expected)?;
+                    let change = Change {
+                        action: VersionAction::Delete,
+                        dictionary_version: current.dictionary_version(),
+                        write: Write::Tombstone(&reason),
+                        changes: &[],
+                        reason: Some(&reason),
+                    };
+                    write_change::<R>(conn, id, expected, &change, now)
                 })
             })
             .await
@@ -410,40 +335,7 @@ impl Registry {
         expected: RowVersion,
         to: RowVersion,
     ) -> Result<PatientRecord, AppError> {
-        let now = self.clock.now();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let current = find_patient(conn, id)?;
-                    check_writable(
-                        EntityKind::Patient,
-                        id.0,
-                        current.version,
-                        current.tombstone.is_some(),
-                        expected,
-                    )?;
-                    let (version, items) =
-                        state_at(conn, EntityKind::Patient, id.0, to, current.version)?;
-                    let changes = diff(&current.items, &items);
-                    if !q::update_patient_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(lost_race_patient(conn, id, expected));
-                    }
-                    let reason = format!("reverted to version {to}");
-                    record_version(
-                        conn,
-                        EntityKind::Patient,
-                        id.0,
-                        expected.next(),
-                        VersionAction::Revert,
-                        &version,
-                        &changes,
-                        Some(&reason),
-                        now,
-                    )?;
-                    find_patient(conn, id)
-                })
-            })
-            .await
+        self.revert_record::<PatientRecord>(id, expected, to).await
     }
 
     /// Sets a tumor back to the items it had at version `to`, as a new `revert` version.
@@ -453,37 +345,32 @@ impl Registry {
         expected: RowVersion,
         to: RowVersion,
     ) -> Result<TumorRecord, AppError> {
+        self.revert_record::<TumorRecord>(id, expected, to).await
+    }
+
+    async fn revert_record<R: Versioned>(
+        &self,
+        id: R::Id,
+        expected: RowVersion,
+        to: RowVersion,
+    ) -> Result<R, AppError> {
         let now = self.clock.now();
         self.db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    let current = find_tumor(conn, id)?;
-                    check_writable(
-                        EntityKind::Tumor,
-                        id.0,
-                        current.version,
-                        current.tombstone.is_some(),
-                        expected,
-                    )?;
+                    let current: R = load_writable(conn, id, expected)?;
                     let (version, items) =
-                        state_at(conn, EntityKind::Tumor, id.0, to, current.version)?;
-                    let changes = diff(&current.items, &items);
-                    if !q::update_tumor_versioned(conn, id, expected, &version, &items, now)? {
-                        return Err(lost_race_tumor(conn, id, expected));
-                    }
+                        state_at(conn, R::KIND, R::raw_id(id), to, current.version())?;
+                    let changes = diff(current.items(), &items);
                     let reason = format!("reverted to version {to}");
-                    record_version(
-                        conn,
-                        EntityKind::Tumor,
-                        id.0,
-                        expected.next(),
-                        VersionAction::Revert,
-                        &version,
-                        &changes,
-                        Some(&reason),
-                        now,
-                    )?;
-                    find_tumor(conn, id)
+                    let change = Change {
+                        action: VersionAction::Revert,
+                        dictionary_version: &version,
+                        write: Write::Items(&items),
+                        changes: &changes,
+                        reason: Some(&reason),
+                    };
+                    write_change::<R>(conn, id, expected, &change, now)
                 })
             })
             .await
@@ -596,46 +483,53 @@ fn checked_reason(reason: &str) -> Result<String, AppError> {
     }
 }
 
-fn check_writable(
-    kind: EntityKind,
-    id: i64,
-    current: RowVersion,
-    deleted: bool,
+/// What a change writes on the record itself.
+enum Write<'a> {
+    /// New items.
+    Items(&'a ItemMap),
+    /// A tombstone with this reason.
+    Tombstone(&'a str),
+}
+
+/// One change to write: what it does to the record, and the facts of its history row.
+struct Change<'a> {
+    action: VersionAction,
+    dictionary_version: &'a str,
+    write: Write<'a>,
+    changes: &'a [ItemChange],
+    reason: Option<&'a str>,
+}
+
+/// Writes a change made from version `expected` (new items, or the tombstone of a delete) and
+/// its history row, then reads the record back.
+fn write_change<R: Versioned>(
+    conn: &mut AnyConnection,
+    id: R::Id,
     expected: RowVersion,
-) -> Result<(), AppError> {
-    if current != expected {
-        return Err(conflict(kind, expected, current));
+    change: &Change<'_>,
+    now: NaiveDateTime,
+) -> Result<R, AppError> {
+    let written = match change.write {
+        Write::Items(items) => {
+            R::update_versioned(conn, id, expected, change.dictionary_version, items, now)?
+        }
+        Write::Tombstone(reason) => R::tombstone_versioned(conn, id, expected, reason, now)?,
+    };
+    if !written {
+        return Err(lost_race::<R>(conn, id, expected));
     }
-    if deleted {
-        return Err(AppError::Deleted { kind, id });
-    }
-    Ok(())
-}
-
-/// The conflict to report when a versioned write matched no row: another transaction changed
-/// the record after this one read it, so the version is read again (a new statement sees the
-/// other's commit) to tell the caller where the record is now.
-fn lost_race_patient(conn: &mut AnyConnection, id: PatientId, expected: RowVersion) -> AppError {
-    match find_patient(conn, id) {
-        Ok(now) => conflict(EntityKind::Patient, expected, now.version),
-        Err(e) => e,
-    }
-}
-
-/// As [`lost_race_patient`], for a tumor.
-fn lost_race_tumor(conn: &mut AnyConnection, id: TumorId, expected: RowVersion) -> AppError {
-    match find_tumor(conn, id) {
-        Ok(now) => conflict(EntityKind::Tumor, expected, now.version),
-        Err(e) => e,
-    }
-}
-
-fn conflict(kind: EntityKind, expected: RowVersion, current: RowVersion) -> AppError {
-    AppError::VersionConflict {
-        kind,
-        expected,
-        current,
-    }
+    record_version(
+        conn,
+        R::KIND,
+        R::raw_id(id),
+        expected.next(),
+        change.action,
+        change.dictionary_version,
+        change.changes,
+        change.reason,
+        now,
+    )?;
+    load(conn, id)
 }
 
 #[expect(
@@ -719,26 +613,12 @@ fn state_at(
     Ok((dictionary_version, items))
 }
 
-fn find_patient(conn: &mut AnyConnection, id: PatientId) -> Result<PatientRecord, AppError> {
-    q::find_patient(conn, id)?.ok_or(AppError::NotFound {
-        kind: EntityKind::Patient,
-        id: id.0,
-    })
-}
-
-fn find_tumor(conn: &mut AnyConnection, id: TumorId) -> Result<TumorRecord, AppError> {
-    q::find_tumor(conn, id)?.ok_or(AppError::NotFound {
-        kind: EntityKind::Tumor,
-        id: id.0,
-    })
-}
-
 fn load_patient(
     conn: &mut AnyConnection,
     id: PatientId,
     include_deleted_tumors: bool,
 ) -> Result<PatientWithTumors, AppError> {
-    let patient = find_patient(conn, id)?;
+    let patient = load::<PatientRecord>(conn, id)?;
     let tumors = q::tumors_of_patients(conn, &[id], include_deleted_tumors)?;
     Ok(PatientWithTumors { patient, tumors })
 }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod dictionaries;
 mod error;
 pub mod search;
+mod versioned;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use dictionaries::{Dictionaries, DictionariesError};

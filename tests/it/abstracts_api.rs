@@ -228,4 +228,35 @@ backend_tests! {
             {"item": "primarySite", "old": "C504", "new": "C509"}
         ]));
     }
+
+    async fn a_deleted_patient_leaves_listings_and_search_but_keeps_its_record_and_history(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        let created = app.json(Method::POST, "/api/v1/patients", two_tumor_patient()).await;
+        let pid = created.body["id"].as_i64().unwrap();
+        let deleted = app
+            .send(actix_web::test::TestRequest::delete()
+                .uri(&format!("/api/v1/patients/{pid}"))
+                .insert_header(("If-Match", created.etag()))
+                .set_json(json!({"reason": "reported in error: not a reportable case"})))
+            .await;
+        assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+        assert_eq!(deleted.body["deleted"]["reason"], "reported in error: not a reportable case");
+        assert_eq!(deleted.body["version"], 2);
+        assert_eq!(ids(&app.get("/api/v1/patients").await.body), Vec::<i64>::new());
+        assert_eq!(ids(&app.get("/api/v1/tumors").await.body), Vec::<i64>::new());
+        let found = app.json(Method::POST, "/api/v1/patients/search", json!({"nameLast": "Rivera"})).await;
+        assert_eq!(ids(&found.body), Vec::<i64>::new());
+        // The record and its items are kept, and it can no longer be changed.
+        let read = app.get(&format!("/api/v1/patients/{pid}")).await;
+        assert_eq!(read.status, StatusCode::OK);
+        assert_eq!(read.body["items"], created.body["items"]);
+        let again = app
+            .json_if_match(Method::PATCH, &format!("/api/v1/patients/{pid}"), &read.etag(),
+                json!({"items": {"vitalStatus": "0"}}))
+            .await;
+        assert_eq!(again.code(), "record_deleted");
+        let history = app.get(&format!("/api/v1/patients/{pid}/history")).await;
+        assert_eq!(history.body["versions"][1]["action"], "delete");
+        assert_eq!(history.body["versions"][1]["changes"], json!([]));
+    }
 }

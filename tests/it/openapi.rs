@@ -118,3 +118,25 @@ async fn the_served_document_is_the_built_one() {
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body, serde_json::to_value(openapi()).unwrap());
 }
+
+/// The document is pinned: a change to any route, schema or description shows up here as a
+/// diff to review (`cargo insta review`, or `INSTA_UPDATE=always cargo test` to accept).
+#[test]
+fn the_openapi_document_is_pinned() {
+    insta::assert_json_snapshot!("openapi", serde_json::to_value(openapi()).unwrap());
+}
+
+/// The error envelope's shape is pinned too: clients parse it.
+#[actix_web::test]
+async fn the_error_envelope_shape_is_pinned() {
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    let app = app(&db, HttpSettings::default()).await;
+    let a = app
+        .json(
+            Method::POST,
+            "/api/v1/patients",
+            serde_json::json!({"items": {"dateOfBirth": "19581301", "primarySite": "C509"}}),
+        )
+        .await;
+    insta::assert_json_snapshot!("validation_error_envelope", a.body);
+}
