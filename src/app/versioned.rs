@@ -51,93 +51,71 @@ pub trait Versioned: Sized + Send + 'static {
     ) -> Result<bool, StoreError>;
 }
 
-impl Versioned for PatientRecord {
-    type Id = PatientId;
-    const KIND: EntityKind = EntityKind::Patient;
-    const LEVEL: ParentElement = ParentElement::Patient;
+/// Patients and tumors implement [`Versioned`] the same way, each over its own queries.
+macro_rules! impl_versioned {
+    ($record:ty, $id:ty, $kind:ident, $find:path, $update:path, $tombstone:path) => {
+        impl Versioned for $record {
+            type Id = $id;
+            const KIND: EntityKind = EntityKind::$kind;
+            const LEVEL: ParentElement = ParentElement::$kind;
 
-    fn raw_id(id: PatientId) -> i64 {
-        id.0
-    }
-    fn find(conn: &mut AnyConnection, id: PatientId) -> Result<Option<Self>, StoreError> {
-        q::find_patient(conn, id)
-    }
-    fn version(&self) -> RowVersion {
-        self.version
-    }
-    fn dictionary_version(&self) -> &str {
-        &self.dictionary_version
-    }
-    fn items(&self) -> &ItemMap {
-        &self.items
-    }
-    fn is_deleted(&self) -> bool {
-        self.tombstone.is_some()
-    }
-    fn update_versioned(
-        conn: &mut AnyConnection,
-        id: PatientId,
-        expected: RowVersion,
-        dictionary_version: &str,
-        items: &ItemMap,
-        now: NaiveDateTime,
-    ) -> Result<bool, StoreError> {
-        q::update_patient_versioned(conn, id, expected, dictionary_version, items, now)
-    }
-    fn tombstone_versioned(
-        conn: &mut AnyConnection,
-        id: PatientId,
-        expected: RowVersion,
-        reason: &str,
-        now: NaiveDateTime,
-    ) -> Result<bool, StoreError> {
-        q::tombstone_patient_versioned(conn, id, expected, reason, now)
-    }
+            fn raw_id(id: $id) -> i64 {
+                id.0
+            }
+            fn find(conn: &mut AnyConnection, id: $id) -> Result<Option<Self>, StoreError> {
+                $find(conn, id)
+            }
+            fn version(&self) -> RowVersion {
+                self.version
+            }
+            fn dictionary_version(&self) -> &str {
+                &self.dictionary_version
+            }
+            fn items(&self) -> &ItemMap {
+                &self.items
+            }
+            fn is_deleted(&self) -> bool {
+                self.tombstone.is_some()
+            }
+            fn update_versioned(
+                conn: &mut AnyConnection,
+                id: $id,
+                expected: RowVersion,
+                dictionary_version: &str,
+                items: &ItemMap,
+                now: NaiveDateTime,
+            ) -> Result<bool, StoreError> {
+                $update(conn, id, expected, dictionary_version, items, now)
+            }
+            fn tombstone_versioned(
+                conn: &mut AnyConnection,
+                id: $id,
+                expected: RowVersion,
+                reason: &str,
+                now: NaiveDateTime,
+            ) -> Result<bool, StoreError> {
+                $tombstone(conn, id, expected, reason, now)
+            }
+        }
+    };
 }
 
-impl Versioned for TumorRecord {
-    type Id = TumorId;
-    const KIND: EntityKind = EntityKind::Tumor;
-    const LEVEL: ParentElement = ParentElement::Tumor;
-
-    fn raw_id(id: TumorId) -> i64 {
-        id.0
-    }
-    fn find(conn: &mut AnyConnection, id: TumorId) -> Result<Option<Self>, StoreError> {
-        q::find_tumor(conn, id)
-    }
-    fn version(&self) -> RowVersion {
-        self.version
-    }
-    fn dictionary_version(&self) -> &str {
-        &self.dictionary_version
-    }
-    fn items(&self) -> &ItemMap {
-        &self.items
-    }
-    fn is_deleted(&self) -> bool {
-        self.tombstone.is_some()
-    }
-    fn update_versioned(
-        conn: &mut AnyConnection,
-        id: TumorId,
-        expected: RowVersion,
-        dictionary_version: &str,
-        items: &ItemMap,
-        now: NaiveDateTime,
-    ) -> Result<bool, StoreError> {
-        q::update_tumor_versioned(conn, id, expected, dictionary_version, items, now)
-    }
-    fn tombstone_versioned(
-        conn: &mut AnyConnection,
-        id: TumorId,
-        expected: RowVersion,
-        reason: &str,
-        now: NaiveDateTime,
-    ) -> Result<bool, StoreError> {
-        q::tombstone_tumor_versioned(conn, id, expected, reason, now)
-    }
-}
+impl_versioned!(
+    PatientRecord,
+    PatientId,
+    Patient,
+    q::find_patient,
+    q::update_patient_versioned,
+    q::tombstone_patient_versioned
+);
+impl_versioned!(
+    TumorRecord,
+    TumorId,
+    Tumor,
+    q::find_tumor,
+    q::update_tumor_versioned,
+    q::tombstone_tumor_versioned
+);
 
 /// The record, or `NotFound`.
 pub fn load<R: Versioned>(conn: &mut AnyConnection, id: R::Id) -> Result<R, AppError> {
