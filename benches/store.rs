@@ -12,6 +12,7 @@ use diesel::connection::SimpleConnection;
 use std::hint::black_box;
 use std::sync::Arc;
 use tumor_registry::app::abstracts::NewPatient;
+use tumor_registry::app::auth::{Auth, AuthSettings, RequestContext, SigningKeys};
 use tumor_registry::app::{Dictionaries, Registry, SystemClock};
 use tumor_registry::core::abstracts::{ItemInput, PatientId};
 use tumor_registry::store::{DatabaseUrl, Db};
@@ -62,22 +63,35 @@ fn bench_backend(c: &mut Criterion, name: &str, url: &str) {
             return;
         }
     };
-    let registry = Registry::new(db, Arc::new(dictionaries), Arc::new(SystemClock));
+    let Ok(auth) = SigningKeys::generate()
+        .map_err(|e| e.to_string())
+        .and_then(|k| Auth::new(AuthSettings::new(k)).map_err(|e| e.to_string()))
+    else {
+        return;
+    };
+    let registry = Registry::new(
+        db,
+        Arc::new(dictionaries),
+        Arc::new(SystemClock),
+        Arc::new(auth),
+    );
+    // The command line's context: no token to check; every request still writes its audit event.
+    let ctx = RequestContext::system("bench");
     let patient = first_patient();
     let mut group = c.benchmark_group(format!("store_{name}"));
     group.bench_function("create_patient_with_tumor", |b| {
         b.iter(|| {
-            let r = runtime.block_on(registry.create_patient(patient.clone()));
+            let r = runtime.block_on(registry.create_patient(&ctx, patient.clone()));
             black_box(r.is_ok())
         })
     });
-    let Ok(created) = runtime.block_on(registry.create_patient(patient.clone())) else {
+    let Ok(created) = runtime.block_on(registry.create_patient(&ctx, patient.clone())) else {
         return;
     };
     let id: PatientId = created.patient.id;
     group.bench_function("read_patient_with_tumors", |b| {
         b.iter(|| {
-            let r = runtime.block_on(registry.get_patient(id, false));
+            let r = runtime.block_on(registry.get_patient(&ctx, id, false));
             black_box(r.is_ok())
         })
     });

@@ -47,4 +47,41 @@ pub struct ServeConfig {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "REGISTRY_MAX_BODY_BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+
+    /// Keys, TLS, proxies.
+    #[command(flatten)]
+    pub security: SecurityConfig,
+}
+
+/// How the service signs tokens, listens securely and finds its clients' addresses.
+#[derive(Debug, Clone, Args)]
+pub struct SecurityConfig {
+    /// File holding the token signing key (base64url, 32 bytes or more). With SQLite and no
+    /// file named, `<database file>.jwt-key` is used, created on first start (mode 0600).
+    /// Required with PostgreSQL.
+    #[arg(long, env = "REGISTRY_JWT_KEY_FILE")]
+    pub jwt_key_file: Option<PathBuf>,
+
+    /// The previous signing key during a rotation: tokens it signed are still accepted until
+    /// they expire (15 minutes). Remove it after that.
+    #[arg(long, env = "REGISTRY_JWT_PREVIOUS_KEY_FILE")]
+    pub jwt_previous_key_file: Option<PathBuf>,
+
+    /// Password of the `admin` account created on the first start of an empty database
+    /// (a random one is printed once when unset).
+    #[arg(long, env = "REGISTRY_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// The header a trusted reverse proxy sets to the client address (e.g. X-Forwarded-For);
+    /// unset: the socket's address. Set it only behind a proxy that overwrites the header.
+    #[arg(long, env = "REGISTRY_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+
+    /// PEM certificate chain: serve HTTPS directly (with --tls-key).
+    #[arg(long, env = "REGISTRY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of the certificate.
+    #[arg(long, env = "REGISTRY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }

@@ -3,16 +3,19 @@
 //! Every write runs in one transaction that first checks the caller's version, then validates,
 //! then writes the record and its history row together: a request is applied whole or not at all.
 
-use super::versioned::{Versioned, load, load_writable, lost_race};
+use super::audit::AuditFacts;
+use super::auth::RequestContext;
+use super::versioned::{Versioned, load, load_visible, load_writable, lost_race};
 use super::{AppError, Registry};
 use crate::core::abstracts::{
     EntityKind, ItemChange, ItemInput, ItemMap, PatientId, PatientRecord, RowVersion, TumorId,
     TumorRecord, VersionAction, VersionEntry, apply_patch, diff, replay, validate_new_items,
 };
+use crate::core::auth::{FacilityScope, Permission, Role};
 use crate::core::naaccr::{DictionarySet, ParentElement};
 use crate::core::problem::Problem;
+use crate::store::AnyConnection;
 use crate::store::abstracts::{self as q, NewVersion, PersonQuery, TumorFilter};
-use crate::store::{AnyConnection, write_transaction};
 use chrono::NaiveDateTime;
 use std::sync::Arc;
 
@@ -81,153 +84,242 @@ impl Registry {
         })
     }
 
-    /// Creates a patient with its tumors, each at version 1 with a `create` history row.
-    pub async fn create_patient(&self, new: NewPatient) -> Result<PatientWithTumors, AppError> {
-        let dict = self.dictionary(new.dictionary_version.as_deref())?;
-        let mut problems = Vec::new();
-        let patient_items =
-            validate_new_items(&dict, ParentElement::Patient, &new.items, "patient")
-                .map_err(|p| problems.extend(p))
-                .ok();
-        let mut tumor_items = Vec::with_capacity(new.tumors.len());
-        for (i, t) in new.tumors.iter().enumerate() {
-            match validate_new_items(&dict, ParentElement::Tumor, t, &format!("tumors[{i}]")) {
-                Ok(items) => tumor_items.push(items),
-                Err(p) => problems.extend(p),
-            }
-        }
-        let patient_items = match patient_items {
-            Some(items) if problems.is_empty() => items,
-            _ => return Err(AppError::Invalid(problems)),
-        };
+    /// Creates a patient with its tumors, each at version 1 with a `create` history row. A
+    /// registrar's new patient needs at least one tumor, all of them of the registrar's
+    /// facilities.
+    pub async fn create_patient(
+        &self,
+        ctx: &RequestContext,
+        new: NewPatient,
+    ) -> Result<PatientWithTumors, AppError> {
+        let registry = self.clone();
+        let access = Access::of(ctx);
         let now = self.clock.now();
-        let version = dict.version().to_owned();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let id = q::insert_patient(conn, &version, &patient_items, now)?;
-                    record_version(
-                        conn,
-                        EntityKind::Patient,
-                        id.0,
-                        RowVersion::FIRST,
-                        VersionAction::Create,
-                        &version,
-                        &diff(&ItemMap::new(), &patient_items),
-                        None,
-                        now,
-                    )?;
-                    for items in &tumor_items {
-                        insert_tumor_with_history(conn, id, &version, items, now)?;
+        let facts = AuditFacts {
+            kind: Some(EntityKind::Patient),
+            ..AuditFacts::default()
+        };
+        self.audited(
+            ctx,
+            Permission::WritePatientData,
+            "patient.create",
+            facts,
+            move |conn, facts| {
+                let dict = registry.dictionary(new.dictionary_version.as_deref())?;
+                let mut problems = Vec::new();
+                let patient_items =
+                    validate_new_items(&dict, ParentElement::Patient, &new.items, "patient")
+                        .map_err(|p| problems.extend(p))
+                        .ok();
+                let mut tumor_items = Vec::with_capacity(new.tumors.len());
+                for (i, t) in new.tumors.iter().enumerate() {
+                    match validate_new_items(
+                        &dict,
+                        ParentElement::Tumor,
+                        t,
+                        &format!("tumors[{i}]"),
+                    ) {
+                        Ok(items) => tumor_items.push(items),
+                        Err(p) => problems.extend(p),
                     }
-                    load_patient(conn, id, false)
-                })
-            })
-            .await
+                }
+                let patient_items = match patient_items {
+                    Some(items) if problems.is_empty() => items,
+                    _ => return Err(AppError::Invalid(problems)),
+                };
+                if access.registrar && tumor_items.is_empty() {
+                    return Err(AppError::Forbidden {
+                        reason:
+                            "a registrar's new patient needs a tumor of one of their facilities"
+                                .into(),
+                    });
+                }
+                for t in &tumor_items {
+                    access.check_new_tumor(t)?;
+                }
+                let version = dict.version().to_owned();
+                let id = q::insert_patient(conn, &version, &patient_items, now)?;
+                facts.id = Some(id.0);
+                facts.items = patient_items.keys().cloned().collect();
+                record_version(
+                    conn,
+                    EntityKind::Patient,
+                    id.0,
+                    RowVersion::FIRST,
+                    VersionAction::Create,
+                    &version,
+                    &diff(&ItemMap::new(), &patient_items),
+                    None,
+                    now,
+                )?;
+                let mut tumor_ids = Vec::new();
+                for items in &tumor_items {
+                    tumor_ids.push(insert_tumor_with_history(conn, id, &version, items, now)?.0);
+                }
+                if !tumor_ids.is_empty() {
+                    facts.detail = Some(format!(
+                        "tumors created: {}",
+                        tumor_ids
+                            .iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ));
+                }
+                load_patient(conn, id, false, &access.scope)
+            },
+        )
+        .await
     }
 
     /// Adds a tumor to a live patient.
     pub async fn create_tumor(
         &self,
+        ctx: &RequestContext,
         patient: PatientId,
         dictionary_version: Option<String>,
         items: ItemsInput,
     ) -> Result<TumorRecord, AppError> {
-        let dict = self.dictionary(dictionary_version.as_deref())?;
-        let items = validate_new_items(&dict, ParentElement::Tumor, &items, "tumor")
-            .map_err(AppError::Invalid)?;
+        let registry = self.clone();
+        let access = Access::of(ctx);
         let now = self.clock.now();
-        let version = dict.version().to_owned();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let p = q::find_patient(conn, patient)?.ok_or(AppError::NotFound {
+        let facts = AuditFacts {
+            kind: Some(EntityKind::Tumor),
+            detail: Some(format!("patient {}", patient.0)),
+            ..AuditFacts::default()
+        };
+        self.audited(
+            ctx,
+            Permission::WritePatientData,
+            "tumor.create",
+            facts,
+            move |conn, facts| {
+                let p: PatientRecord = load_visible(conn, patient, &access.scope)?;
+                if p.tombstone.is_some() {
+                    return Err(AppError::Deleted {
                         kind: EntityKind::Patient,
                         id: patient.0,
-                    })?;
-                    if p.tombstone.is_some() {
-                        return Err(AppError::Deleted {
-                            kind: EntityKind::Patient,
-                            id: patient.0,
-                        });
-                    }
-                    let id = insert_tumor_with_history(conn, patient, &version, &items, now)?;
-                    load::<TumorRecord>(conn, id)
-                })
-            })
-            .await
+                    });
+                }
+                let dict = registry.dictionary(dictionary_version.as_deref())?;
+                let items = validate_new_items(&dict, ParentElement::Tumor, &items, "tumor")
+                    .map_err(AppError::Invalid)?;
+                access.check_new_tumor(&items)?;
+                let id = insert_tumor_with_history(conn, patient, dict.version(), &items, now)?;
+                facts.id = Some(id.0);
+                facts.items = items.keys().cloned().collect();
+                load::<TumorRecord>(conn, id)
+            },
+        )
+        .await
     }
 
-    /// A patient with its tumors (soft-deleted tumors only when asked).
+    /// A patient with its tumors (soft-deleted tumors only when asked). A registrar sees only
+    /// the tumors of their facilities.
     pub async fn get_patient(
         &self,
+        ctx: &RequestContext,
         id: PatientId,
         include_deleted_tumors: bool,
     ) -> Result<PatientWithTumors, AppError> {
-        self.db
-            .run(move |conn| load_patient(conn, id, include_deleted_tumors))
-            .await
+        let access = Access::of(ctx);
+        let facts = AuditFacts::about(EntityKind::Patient, id.0);
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "patient.read",
+            facts,
+            move |conn, _| {
+                let _: PatientRecord = load_visible(conn, id, &access.scope)?;
+                load_patient(conn, id, include_deleted_tumors, &access.scope)
+            },
+        )
+        .await
     }
 
     /// A tumor.
-    pub async fn get_tumor(&self, id: TumorId) -> Result<TumorRecord, AppError> {
-        self.db.run(move |conn| load::<TumorRecord>(conn, id)).await
+    pub async fn get_tumor(
+        &self,
+        ctx: &RequestContext,
+        id: TumorId,
+    ) -> Result<TumorRecord, AppError> {
+        let access = Access::of(ctx);
+        let facts = AuditFacts::about(EntityKind::Tumor, id.0);
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "tumor.read",
+            facts,
+            move |conn, _| load_visible::<TumorRecord>(conn, id, &access.scope),
+        )
+        .await
     }
 
     /// Applies a patch to a patient read at version `expected`.
     pub async fn update_patient(
         &self,
+        ctx: &RequestContext,
         id: PatientId,
         expected: RowVersion,
         patch: Patch,
     ) -> Result<PatientRecord, AppError> {
-        self.update_record::<PatientRecord>(id, expected, patch)
+        self.update_record::<PatientRecord>(ctx, id, expected, patch)
             .await
     }
 
     /// Applies a patch to a tumor read at version `expected`.
     pub async fn update_tumor(
         &self,
+        ctx: &RequestContext,
         id: TumorId,
         expected: RowVersion,
         patch: Patch,
     ) -> Result<TumorRecord, AppError> {
-        self.update_record::<TumorRecord>(id, expected, patch).await
+        self.update_record::<TumorRecord>(ctx, id, expected, patch)
+            .await
     }
 
     async fn update_record<R: Versioned>(
         &self,
+        ctx: &RequestContext,
         id: R::Id,
         expected: RowVersion,
         patch: Patch,
     ) -> Result<R, AppError> {
         let registry = self.clone();
+        let access = Access::of(ctx);
         let now = self.clock.now();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let current: R = load_writable(conn, id, expected)?;
-                    let (version, items) = registry.patched(
-                        current.dictionary_version(),
-                        current.items(),
-                        &patch,
-                        R::LEVEL,
-                    )?;
-                    let changes = diff(current.items(), &items);
-                    if changes.is_empty() && version == current.dictionary_version() {
-                        return Ok(current);
-                    }
-                    let change = Change {
-                        action: VersionAction::Update,
-                        dictionary_version: &version,
-                        write: Write::Items(&items),
-                        changes: &changes,
-                        reason: None,
-                    };
-                    write_change::<R>(conn, id, expected, &change, now)
-                })
-            })
-            .await
+        let facts = AuditFacts::about(R::KIND, R::raw_id(id));
+        self.audited(
+            ctx,
+            Permission::WritePatientData,
+            R::UPDATE_ACTION,
+            facts,
+            move |conn, facts| {
+                let current: R = load_writable(conn, id, expected, &access.scope)?;
+                let (version, items) = registry.patched(
+                    current.dictionary_version(),
+                    current.items(),
+                    &patch,
+                    R::LEVEL,
+                )?;
+                access.check_fixed_item::<R>(current.items(), &items)?;
+                let changes = diff(current.items(), &items);
+                if changes.is_empty() && version == current.dictionary_version() {
+                    return Ok(current);
+                }
+                facts.items = changes.iter().map(|c| c.item.clone()).collect();
+                let change = Change {
+                    action: VersionAction::Update,
+                    dictionary_version: &version,
+                    write: Write::Items(&items),
+                    changes: &changes,
+                    reason: None,
+                };
+                write_change::<R>(conn, id, expected, &change, now)
+            },
+        )
+        .await
     }
 
     /// The items after `patch`, and the dictionary version they were checked against. Moving to
@@ -268,171 +360,298 @@ impl Registry {
     /// Soft-deletes a patient read at version `expected`: a tombstone with the reason.
     pub async fn delete_patient(
         &self,
+        ctx: &RequestContext,
         id: PatientId,
         expected: RowVersion,
         reason: String,
     ) -> Result<PatientRecord, AppError> {
-        self.delete_record::<PatientRecord>(id, expected, reason)
+        self.delete_record::<PatientRecord>(ctx, id, expected, reason)
             .await
     }
 
     /// Soft-deletes a tumor read at version `expected`: a tombstone with the reason.
     pub async fn delete_tumor(
         &self,
+        ctx: &RequestContext,
         id: TumorId,
         expected: RowVersion,
         reason: String,
     ) -> Result<TumorRecord, AppError> {
-        self.delete_record::<TumorRecord>(id, expected, reason)
+        self.delete_record::<TumorRecord>(ctx, id, expected, reason)
             .await
     }
 
     async fn delete_record<R: Versioned>(
         &self,
+        ctx: &RequestContext,
         id: R::Id,
         expected: RowVersion,
         reason: String,
     ) -> Result<R, AppError> {
-        let reason = checked_reason(&reason)?;
+        let access = Access::of(ctx);
         let now = self.clock.now();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let current: R = load_writable(conn, id, expected)?;
-                    let change = Change {
-                        action: VersionAction::Delete,
-                        dictionary_version: current.dictionary_version(),
-                        write: Write::Tombstone(&reason),
-                        changes: &[],
-                        reason: Some(&reason),
-                    };
-                    write_change::<R>(conn, id, expected, &change, now)
-                })
-            })
-            .await
+        let facts = AuditFacts::about(R::KIND, R::raw_id(id));
+        self.audited(
+            ctx,
+            Permission::WritePatientData,
+            R::DELETE_ACTION,
+            facts,
+            move |conn, _| {
+                let reason = checked_reason(&reason)?;
+                let current: R = load_writable(conn, id, expected, &access.scope)?;
+                let change = Change {
+                    action: VersionAction::Delete,
+                    dictionary_version: current.dictionary_version(),
+                    write: Write::Tombstone(&reason),
+                    changes: &[],
+                    reason: Some(&reason),
+                };
+                write_change::<R>(conn, id, expected, &change, now)
+            },
+        )
+        .await
     }
 
     /// The full history of a patient or tumor, oldest first.
-    pub async fn history(&self, kind: EntityKind, id: i64) -> Result<Vec<VersionEntry>, AppError> {
-        self.db
-            .run(move |conn| {
-                let exists = match kind {
-                    EntityKind::Patient => q::find_patient(conn, PatientId(id))?.is_some(),
-                    EntityKind::Tumor => q::find_tumor(conn, TumorId(id))?.is_some(),
-                };
-                if !exists {
-                    return Err(AppError::NotFound { kind, id });
+    pub async fn history(
+        &self,
+        ctx: &RequestContext,
+        kind: EntityKind,
+        id: i64,
+    ) -> Result<Vec<VersionEntry>, AppError> {
+        let access = Access::of(ctx);
+        let action = match kind {
+            EntityKind::Patient => "patient.history",
+            EntityKind::Tumor => "tumor.history",
+        };
+        let facts = AuditFacts::about(kind, id);
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            action,
+            facts,
+            move |conn, _| {
+                match kind {
+                    EntityKind::Patient => {
+                        load_visible::<PatientRecord>(conn, PatientId(id), &access.scope)?;
+                    }
+                    EntityKind::Tumor => {
+                        load_visible::<TumorRecord>(conn, TumorId(id), &access.scope)?;
+                    }
                 }
                 Ok(q::history_of(conn, kind, id)?)
-            })
-            .await
+            },
+        )
+        .await
     }
 
     /// Sets a patient back to the items it had at version `to`, as a new `revert` version.
     pub async fn revert_patient(
         &self,
+        ctx: &RequestContext,
         id: PatientId,
         expected: RowVersion,
         to: RowVersion,
     ) -> Result<PatientRecord, AppError> {
-        self.revert_record::<PatientRecord>(id, expected, to).await
+        self.revert_record::<PatientRecord>(ctx, id, expected, to)
+            .await
     }
 
     /// Sets a tumor back to the items it had at version `to`, as a new `revert` version.
     pub async fn revert_tumor(
         &self,
+        ctx: &RequestContext,
         id: TumorId,
         expected: RowVersion,
         to: RowVersion,
     ) -> Result<TumorRecord, AppError> {
-        self.revert_record::<TumorRecord>(id, expected, to).await
+        self.revert_record::<TumorRecord>(ctx, id, expected, to)
+            .await
     }
 
     async fn revert_record<R: Versioned>(
         &self,
+        ctx: &RequestContext,
         id: R::Id,
         expected: RowVersion,
         to: RowVersion,
     ) -> Result<R, AppError> {
+        let access = Access::of(ctx);
         let now = self.clock.now();
-        self.db
-            .run(move |conn| {
-                write_transaction(conn, |conn| {
-                    let current: R = load_writable(conn, id, expected)?;
-                    let (version, items) =
-                        state_at(conn, R::KIND, R::raw_id(id), to, current.version())?;
-                    let changes = diff(current.items(), &items);
-                    let reason = format!("reverted to version {to}");
-                    let change = Change {
-                        action: VersionAction::Revert,
-                        dictionary_version: &version,
-                        write: Write::Items(&items),
-                        changes: &changes,
-                        reason: Some(&reason),
-                    };
-                    write_change::<R>(conn, id, expected, &change, now)
-                })
-            })
-            .await
+        let facts = AuditFacts::about(R::KIND, R::raw_id(id));
+        self.audited(
+            ctx,
+            Permission::WritePatientData,
+            R::REVERT_ACTION,
+            facts,
+            move |conn, facts| {
+                let current: R = load_writable(conn, id, expected, &access.scope)?;
+                let (version, items) =
+                    state_at(conn, R::KIND, R::raw_id(id), to, current.version())?;
+                access.check_fixed_item::<R>(current.items(), &items)?;
+                let changes = diff(current.items(), &items);
+                facts.items = changes.iter().map(|c| c.item.clone()).collect();
+                let reason = format!("reverted to version {to}");
+                let change = Change {
+                    action: VersionAction::Revert,
+                    dictionary_version: &version,
+                    write: Write::Items(&items),
+                    changes: &changes,
+                    reason: Some(&reason),
+                };
+                write_change::<R>(conn, id, expected, &change, now)
+            },
+        )
+        .await
     }
 
-    /// One page of live patients with their live tumors, filtered by their tumors.
+    /// One page of live patients with their live tumors, filtered by their tumors (and, for a
+    /// registrar, by their facilities).
     pub async fn list_patients(
         &self,
-        filter: TumorFilter,
+        ctx: &RequestContext,
+        mut filter: TumorFilter,
         after: Option<PatientId>,
         limit: i64,
     ) -> Result<Page<PatientWithTumors>, AppError> {
         check_page_size(limit)?;
-        self.db
-            .run(move |conn| {
+        let access = Access::of(ctx);
+        filter.scope = access
+            .scope
+            .facilities()
+            .map(|f| f.iter().cloned().collect());
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "patient.list",
+            AuditFacts::default(),
+            move |conn, facts| {
                 let mut patients = q::list_patients(conn, &filter, after, limit.saturating_add(1))?;
                 let next_after = next_cursor(&mut patients, limit, |p| p.id.0);
+                facts.detail = Some(format!("{} patients", patients.len()));
                 Ok(Page {
-                    items: with_tumors(conn, patients)?,
+                    items: with_tumors(conn, patients, &access.scope)?,
                     next_after,
                 })
-            })
-            .await
+            },
+        )
+        .await
     }
 
-    /// One page of live tumors, filtered.
+    /// One page of live tumors, filtered (and, for a registrar, by their facilities).
     pub async fn list_tumors(
         &self,
-        filter: TumorFilter,
+        ctx: &RequestContext,
+        mut filter: TumorFilter,
         after: Option<TumorId>,
         limit: i64,
     ) -> Result<Page<TumorRecord>, AppError> {
         check_page_size(limit)?;
-        self.db
-            .run(move |conn| {
+        let access = Access::of(ctx);
+        filter.scope = access
+            .scope
+            .facilities()
+            .map(|f| f.iter().cloned().collect());
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "tumor.list",
+            AuditFacts::default(),
+            move |conn, facts| {
                 let mut tumors = q::list_tumors(conn, &filter, after, limit.saturating_add(1))?;
                 let next_after = next_cursor(&mut tumors, limit, |t| t.id.0);
+                facts.detail = Some(format!("{} tumors", tumors.len()));
                 Ok(Page {
                     items: tumors,
                     next_after,
                 })
-            })
-            .await
+            },
+        )
+        .await
     }
 
     /// Live patients that match a person search, with their live tumors.
     pub async fn search_people(
         &self,
+        ctx: &RequestContext,
         query: PersonQuery,
         limit: i64,
     ) -> Result<Vec<PatientWithTumors>, AppError> {
         check_page_size(limit)?;
-        self.db
-            .run(move |conn| {
-                let patients = q::search_people(conn, &query, limit)?;
-                with_tumors(conn, patients)
-            })
-            .await
+        let access = Access::of(ctx);
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "patient.search",
+            AuditFacts::default(),
+            move |conn, facts| {
+                let scope: Option<Vec<String>> = access
+                    .scope
+                    .facilities()
+                    .map(|f| f.iter().cloned().collect());
+                let patients = q::search_people(conn, &query, scope.as_deref(), limit)?;
+                facts.detail = Some(format!("{} patients", patients.len()));
+                with_tumors(conn, patients, &access.scope)
+            },
+        )
+        .await
     }
 }
 
-fn check_page_size(limit: i64) -> Result<(), AppError> {
+/// What the caller may see and change, taken from its account for the work in a transaction.
+#[derive(Debug, Clone)]
+struct Access {
+    scope: FacilityScope,
+    registrar: bool,
+}
+
+impl Access {
+    fn of(ctx: &RequestContext) -> Self {
+        match &ctx.principal {
+            Some(p) => Self {
+                scope: p.scope.clone(),
+                registrar: p.role == Role::Registrar,
+            },
+            None => Self {
+                scope: FacilityScope::All,
+                registrar: false,
+            },
+        }
+    }
+
+    /// A new tumor must be of a facility the caller may see.
+    fn check_new_tumor(&self, items: &ItemMap) -> Result<(), AppError> {
+        if self
+            .scope
+            .can_see(items.get("reportingFacility").map(String::as_str))
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden {
+                reason: "reportingFacility: a new tumor must be of one of your facilities".into(),
+            })
+        }
+    }
+
+    /// A registrar may not change a record's identifying item (a patient's Patient ID Number,
+    /// a tumor's Reporting Facility): that moves the record out of the registrar's reach or
+    /// onto another person.
+    fn check_fixed_item<R: Versioned>(
+        &self,
+        before: &ItemMap,
+        after: &ItemMap,
+    ) -> Result<(), AppError> {
+        let item = R::FIXED_FOR_REGISTRARS;
+        if self.registrar && before.get(item) != after.get(item) {
+            return Err(AppError::Forbidden {
+                reason: format!("{item}: a registrar may not change it"),
+            });
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn check_page_size(limit: i64) -> Result<(), AppError> {
     if PAGE_SIZES.contains(&limit) {
         Ok(())
     } else {
@@ -617,9 +836,13 @@ fn load_patient(
     conn: &mut AnyConnection,
     id: PatientId,
     include_deleted_tumors: bool,
+    scope: &FacilityScope,
 ) -> Result<PatientWithTumors, AppError> {
     let patient = load::<PatientRecord>(conn, id)?;
-    let tumors = q::tumors_of_patients(conn, &[id], include_deleted_tumors)?;
+    let tumors: Vec<TumorRecord> = q::tumors_of_patients(conn, &[id], include_deleted_tumors)?
+        .into_iter()
+        .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
+        .collect();
     Ok(PatientWithTumors { patient, tumors })
 }
 
@@ -627,11 +850,15 @@ fn load_patient(
 fn with_tumors(
     conn: &mut AnyConnection,
     patients: Vec<PatientRecord>,
+    scope: &FacilityScope,
 ) -> Result<Vec<PatientWithTumors>, AppError> {
     let ids: Vec<PatientId> = patients.iter().map(|p| p.id).collect();
     let mut by_patient: std::collections::HashMap<PatientId, Vec<TumorRecord>> =
         std::collections::HashMap::new();
-    for t in q::tumors_of_patients(conn, &ids, false)? {
+    for t in q::tumors_of_patients(conn, &ids, false)?
+        .into_iter()
+        .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
+    {
         by_patient.entry(t.patient_id).or_default().push(t);
     }
     Ok(patients

@@ -39,3 +39,27 @@ pub fn truncate_to_micros(t: NaiveDateTime) -> NaiveDateTime {
     let nanos = t.nanosecond() / 1_000 * 1_000;
     t.with_nanosecond(nanos).unwrap_or(t)
 }
+
+/// A clock that stays where it is set and moves only when told (tests of expiry and lockouts).
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<NaiveDateTime>);
+
+impl ManualClock {
+    /// A clock showing `t`.
+    pub fn new(t: NaiveDateTime) -> Self {
+        Self(std::sync::Mutex::new(t))
+    }
+
+    /// Moves the clock forward (or back, with a negative duration).
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> NaiveDateTime {
+        self.0.lock().map(|t| *t).unwrap_or(NaiveDateTime::MIN)
+    }
+}

@@ -38,12 +38,77 @@ pub enum AppError {
         /// Its id.
         id: i64,
     },
+    /// The record exists but is outside the caller's facilities: answered like `NotFound`, so
+    /// that its existence is not revealed, and audited as denied.
+    #[error("no {} with id {id}", kind.as_str())]
+    OutOfScope {
+        /// Patient or tumor.
+        kind: EntityKind,
+        /// The id asked for.
+        id: i64,
+    },
+    /// No account with this id.
+    #[error("no account with id {id}")]
+    NotFoundUser {
+        /// The id asked for.
+        id: i64,
+    },
+    /// No valid credentials came with the request (missing, expired or revoked token).
+    #[error("not authenticated: {reason}")]
+    Unauthorized {
+        /// Why, for the caller (names no secret).
+        reason: &'static str,
+    },
+    /// The login name or password is wrong, or the account is disabled (one answer for all,
+    /// so that accounts cannot be enumerated).
+    #[error("wrong login name or password")]
+    InvalidCredentials,
+    /// The caller's role or facilities do not allow this.
+    #[error("forbidden: {reason}")]
+    Forbidden {
+        /// Why.
+        reason: String,
+    },
+    /// Too many failed logins: try again after this many seconds.
+    #[error("too many failed logins; retry after {retry_after_secs} s")]
+    Throttled {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// A fault inside the service (not the caller's).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl AppError {
+    /// The code recorded in the audit trail for this failure.
+    pub fn audit_detail(&self) -> &'static str {
+        match self {
+            AppError::Invalid(_) => "invalid",
+            AppError::NotFound { .. } | AppError::NotFoundUser { .. } => "not_found",
+            AppError::OutOfScope { .. } => "out_of_scope",
+            AppError::VersionConflict { .. } => "version_conflict",
+            AppError::Deleted { .. } => "deleted",
+            AppError::Unauthorized { .. } | AppError::InvalidCredentials => "unauthorized",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::Throttled { .. } => "throttled",
+            AppError::Internal(_) | AppError::Store(_) => "internal_error",
+        }
+    }
+
+    /// Whether the audit trail records this failure as a refusal of access.
+    pub fn is_denial(&self) -> bool {
+        matches!(
+            self,
+            AppError::OutOfScope { .. }
+                | AppError::Forbidden { .. }
+                | AppError::Unauthorized { .. }
+        )
+    }
+
     /// An `Invalid` error with a single problem.
     pub fn invalid(problem: Problem) -> Self {
         AppError::Invalid(vec![problem])

@@ -2,13 +2,15 @@
 //! from the HTTP handlers and the CLI, so neither holds logic of its own.
 
 pub mod abstracts;
+pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod dictionaries;
 mod error;
 pub mod search;
 mod versioned;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use dictionaries::{Dictionaries, DictionariesError};
 pub use error::AppError;
 
@@ -21,16 +23,29 @@ pub struct Registry {
     db: Db,
     dictionaries: Arc<Dictionaries>,
     clock: Arc<dyn Clock>,
+    auth: Arc<auth::Auth>,
 }
 
 impl Registry {
-    /// A registry over `db` validating with `dictionaries`, reading time from `clock`.
-    pub fn new(db: Db, dictionaries: Arc<Dictionaries>, clock: Arc<dyn Clock>) -> Self {
+    /// A registry over `db` validating with `dictionaries`, reading time from `clock`,
+    /// authenticating with `auth`.
+    pub fn new(
+        db: Db,
+        dictionaries: Arc<Dictionaries>,
+        clock: Arc<dyn Clock>,
+        auth: Arc<auth::Auth>,
+    ) -> Self {
         Self {
             db,
             dictionaries,
             clock,
+            auth,
         }
+    }
+
+    /// The registry's current time (UTC).
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
     }
 
     /// The database.

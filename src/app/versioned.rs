@@ -6,10 +6,12 @@ use super::AppError;
 use crate::core::abstracts::{
     EntityKind, ItemMap, PatientId, PatientRecord, RowVersion, TumorId, TumorRecord,
 };
+use crate::core::auth::FacilityScope;
 use crate::core::naaccr::ParentElement;
 use crate::store::abstracts as q;
 use crate::store::{AnyConnection, StoreError};
 use chrono::NaiveDateTime;
+use std::collections::BTreeSet;
 
 /// A kind of abstract changed through versioned writes.
 pub trait Versioned: Sized + Send + 'static {
@@ -19,6 +21,14 @@ pub trait Versioned: Sized + Send + 'static {
     const KIND: EntityKind;
     /// The dictionary level its items belong to.
     const LEVEL: ParentElement;
+    /// Audit action names of its changes.
+    const UPDATE_ACTION: &'static str;
+    /// Audit action of a soft delete.
+    const DELETE_ACTION: &'static str;
+    /// Audit action of a revert.
+    const REVERT_ACTION: &'static str;
+    /// The item a registrar may not change (it ties the record to a person or a facility).
+    const FIXED_FOR_REGISTRARS: &'static str;
 
     /// The id as stored.
     fn raw_id(id: Self::Id) -> i64;
@@ -32,6 +42,12 @@ pub trait Versioned: Sized + Send + 'static {
     fn items(&self) -> &ItemMap;
     /// Whether it is soft-deleted.
     fn is_deleted(&self) -> bool;
+    /// Whether a caller limited to `facilities` may see it.
+    fn visible_to(
+        &self,
+        conn: &mut AnyConnection,
+        facilities: &BTreeSet<String>,
+    ) -> Result<bool, StoreError>;
     /// Replaces its items if it is still at `expected`.
     fn update_versioned(
         conn: &mut AnyConnection,
@@ -53,11 +69,15 @@ pub trait Versioned: Sized + Send + 'static {
 
 /// Patients and tumors implement [`Versioned`] the same way, each over its own queries.
 macro_rules! impl_versioned {
-    ($record:ty, $id:ty, $kind:ident, $find:path, $update:path, $tombstone:path) => {
+    ($record:ty, $id:ty, $kind:ident, $prefix:literal, $fixed:literal, $visible:path, $find:path, $update:path, $tombstone:path) => {
         impl Versioned for $record {
             type Id = $id;
             const KIND: EntityKind = EntityKind::$kind;
             const LEVEL: ParentElement = ParentElement::$kind;
+            const UPDATE_ACTION: &'static str = concat!($prefix, ".update");
+            const DELETE_ACTION: &'static str = concat!($prefix, ".delete");
+            const REVERT_ACTION: &'static str = concat!($prefix, ".revert");
+            const FIXED_FOR_REGISTRARS: &'static str = $fixed;
 
             fn raw_id(id: $id) -> i64 {
                 id.0
@@ -76,6 +96,13 @@ macro_rules! impl_versioned {
             }
             fn is_deleted(&self) -> bool {
                 self.tombstone.is_some()
+            }
+            fn visible_to(
+                &self,
+                conn: &mut AnyConnection,
+                facilities: &BTreeSet<String>,
+            ) -> Result<bool, StoreError> {
+                $visible(self, conn, facilities)
             }
             fn update_versioned(
                 conn: &mut AnyConnection,
@@ -104,6 +131,9 @@ impl_versioned!(
     PatientRecord,
     PatientId,
     Patient,
+    "patient",
+    "patientIdNumber",
+    patient_visible,
     q::find_patient,
     q::update_patient_versioned,
     q::tombstone_patient_versioned
@@ -112,10 +142,53 @@ impl_versioned!(
     TumorRecord,
     TumorId,
     Tumor,
+    "tumor",
+    "reportingFacility",
+    tumor_visible,
     q::find_tumor,
     q::update_tumor_versioned,
     q::tombstone_tumor_versioned
 );
+
+/// A patient is visible to a caller limited to some facilities when one of its live tumors was
+/// reported by one of them.
+fn patient_visible(
+    p: &PatientRecord,
+    conn: &mut AnyConnection,
+    facilities: &BTreeSet<String>,
+) -> Result<bool, StoreError> {
+    q::patient_has_tumor_of(conn, p.id, facilities)
+}
+
+/// A tumor is visible to a caller limited to some facilities when it was reported by one.
+fn tumor_visible(
+    t: &TumorRecord,
+    _conn: &mut AnyConnection,
+    facilities: &BTreeSet<String>,
+) -> Result<bool, StoreError> {
+    Ok(t.items
+        .get("reportingFacility")
+        .is_some_and(|f| facilities.contains(f)))
+}
+
+/// The record, if the caller's scope lets it see it; `OutOfScope` (answered as not found)
+/// otherwise.
+pub fn load_visible<R: Versioned>(
+    conn: &mut AnyConnection,
+    id: R::Id,
+    scope: &FacilityScope,
+) -> Result<R, AppError> {
+    let record: R = load(conn, id)?;
+    if let Some(facilities) = scope.facilities()
+        && !record.visible_to(conn, facilities)?
+    {
+        return Err(AppError::OutOfScope {
+            kind: R::KIND,
+            id: R::raw_id(id),
+        });
+    }
+    Ok(record)
+}
 
 /// The record, or `NotFound`.
 pub fn load<R: Versioned>(conn: &mut AnyConnection, id: R::Id) -> Result<R, AppError> {
@@ -130,8 +203,9 @@ pub fn load_writable<R: Versioned>(
     conn: &mut AnyConnection,
     id: R::Id,
     expected: RowVersion,
+    scope: &FacilityScope,
 ) -> Result<R, AppError> {
-    let current: R = load(conn, id)?;
+    let current: R = load_visible(conn, id, scope)?;
     if current.version() != expected {
         return Err(AppError::VersionConflict {
             kind: R::KIND,

@@ -1,9 +1,12 @@
 //! The command line: one binary whose subcommands are the server and the batch tools.
 
+mod security;
+
+use crate::app::auth::{Auth, AuthSettings, SigningKeys};
 use crate::app::{Dictionaries, Registry, SystemClock};
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::http::{HttpSettings, build_app};
-use crate::store::{DatabaseUrl, Db};
+use crate::store::{Backend, DatabaseUrl, Db};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
@@ -31,6 +34,12 @@ pub enum Command {
     /// Look up the NAACCR data dictionary.
     #[command(subcommand)]
     Dictionary(DictionaryCommand),
+    /// Manage accounts (works on the database directly; audited as the command line).
+    #[command(subcommand)]
+    Users(security::UsersCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(security::AuditCommand),
 }
 
 /// Dictionary look-ups for support staff.
@@ -59,34 +68,82 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Dictionary(cmd) => run_dictionary(&cli.database, cmd),
+        Command::Users(cmd) => security::run_users(&cli.database, cmd).await,
+        Command::Audit(cmd) => security::run_audit(&cli.database, cmd).await,
     }
+}
+
+/// A registry for a command-line tool: the database, the dictionaries, and an ephemeral
+/// signing key (command-line tools issue no tokens).
+pub(crate) fn offline_registry(db_config: &DatabaseConfig) -> Result<Registry> {
+    let dictionaries = Dictionaries::load(&db_config.user_dictionaries)
+        .context("cannot load the NAACCR dictionaries")?;
+    let url = DatabaseUrl::parse(&db_config.database_url)?;
+    let db = Db::open(&url, 2).context("cannot open the database")?;
+    let auth = Auth::new(AuthSettings::new(SigningKeys::generate()?))?;
+    Ok(Registry::new(
+        db,
+        Arc::new(dictionaries),
+        Arc::new(SystemClock),
+        Arc::new(auth),
+    ))
 }
 
 async fn run_serve(db_config: &DatabaseConfig, serve: &ServeConfig) -> Result<()> {
     let dictionaries = Dictionaries::load(&db_config.user_dictionaries)
         .context("cannot load the NAACCR dictionaries")?;
     let url = DatabaseUrl::parse(&db_config.database_url)?;
+    let keys = security::signing_keys(&url, &db_config.database_url, &serve.security)?;
     let db = Db::open(&url, db_config.pool_size).context("cannot open the database")?;
-    let registry = Registry::new(db, Arc::new(dictionaries), Arc::new(SystemClock));
+    let auth = Auth::new(AuthSettings::new(keys))?;
+    let registry = Registry::new(
+        db,
+        Arc::new(dictionaries),
+        Arc::new(SystemClock),
+        Arc::new(auth),
+    );
+    if let Some(password) = registry
+        .bootstrap_admin(serve.security.admin_password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the admin account: {e}"))?
+    {
+        println!("Created the account 'admin' with the password:\n\n    {password}\n");
+        println!(
+            "It is shown only this once. Log in and create personal accounts; then disable 'admin' or change its password."
+        );
+    }
     let settings = HttpSettings {
         max_body_bytes: serve.max_body_bytes,
+        client_ip_header: serve.security.client_ip_header.clone(),
     };
-    tracing::info!(
-        bind = %serve.bind,
-        backend = registry.db().backend().as_str(),
-        "tumor-registry listening"
-    );
-    println!(
-        "tumor-registry listening on http://{} ({} database)",
-        serve.bind,
-        registry.db().backend().as_str()
-    );
+    let backend = registry.db().backend();
+    let app_registry = registry.clone();
     let mut server =
-        actix_web::HttpServer::new(move || build_app(registry.clone(), settings.clone()))
-            .bind(serve.bind)?;
+        actix_web::HttpServer::new(move || build_app(app_registry.clone(), settings.clone()));
     if let Some(workers) = serve.workers {
         server = server.workers(workers);
     }
+    let scheme = match (&serve.security.tls_cert, &serve.security.tls_key) {
+        (Some(cert), Some(key)) => {
+            server = server.bind_rustls_0_23(serve.bind, security::tls_config(cert, key)?)?;
+            "https"
+        }
+        _ => {
+            server = server.bind(serve.bind)?;
+            "http"
+        }
+    };
+    if backend == Backend::Postgres && scheme == "http" && !serve.bind.ip().is_loopback() {
+        eprintln!(
+            "warning: serving plain HTTP on a non-loopback address; put a TLS-terminating proxy in front or use --tls-cert/--tls-key"
+        );
+    }
+    tracing::info!(bind = %serve.bind, backend = backend.as_str(), "tumor-registry listening");
+    println!(
+        "tumor-registry listening on {scheme}://{} ({} database)",
+        serve.bind,
+        backend.as_str()
+    );
     server.run().await?;
     Ok(())
 }

@@ -237,13 +237,15 @@ pub struct PatientDto {
     /// Present when the patient is soft-deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<TombstoneDto>,
-    /// The patient's tumors (soft-deleted ones only when asked for).
-    pub tumors: Vec<TumorDto>,
+    /// The patient's tumors (soft-deleted ones only when asked for; a registrar sees those of
+    /// their facilities). Absent in the answer to a change, which is about the patient alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tumors: Option<Vec<TumorDto>>,
 }
 
 impl PatientDto {
-    /// A patient with the given tumors.
-    pub fn new(p: PatientRecord, tumors: Vec<TumorRecord>) -> Self {
+    /// A patient with the given tumors (none: the answer to a change).
+    pub fn new(p: PatientRecord, tumors: Option<Vec<TumorRecord>>) -> Self {
         Self {
             id: p.id.0,
             version: p.version.0,
@@ -253,14 +255,14 @@ impl PatientDto {
             created_at: p.created_at.and_utc(),
             updated_at: p.updated_at.and_utc(),
             deleted: p.tombstone.as_ref().map(TombstoneDto::from),
-            tumors: tumors.into_iter().map(TumorDto::from).collect(),
+            tumors: tumors.map(|ts| ts.into_iter().map(TumorDto::from).collect()),
         }
     }
 }
 
 impl From<PatientWithTumors> for PatientDto {
     fn from(p: PatientWithTumors) -> Self {
-        PatientDto::new(p.patient, p.tumors)
+        PatientDto::new(p.patient, Some(p.tumors))
     }
 }
 

@@ -53,6 +53,10 @@ error_codes! {
     NotFound = ("not_found", NOT_FOUND, "No such record, dictionary or item."),
     RouteNotFound = ("route_not_found", NOT_FOUND, "No route has this path."),
     MethodNotAllowed = ("method_not_allowed", METHOD_NOT_ALLOWED, "The route exists but not with this method; see the Allow header."),
+    Unauthorized = ("unauthorized", UNAUTHORIZED, "No valid access token: it is missing, malformed, expired, revoked, or its account is disabled. Log in again."),
+    InvalidCredentials = ("invalid_credentials", UNAUTHORIZED, "Wrong login name or password (or the account is disabled)."),
+    Forbidden = ("forbidden", FORBIDDEN, "Your role or facilities do not allow this."),
+    TooManyRequests = ("too_many_requests", TOO_MANY_REQUESTS, "Too many failed logins; wait the seconds in the Retry-After header."),
     PreconditionRequired = ("precondition_required", PRECONDITION_REQUIRED, "A change needs an If-Match header with the ETag of the last read."),
     PreconditionFailed = ("precondition_failed", PRECONDITION_FAILED, "The record changed since it was read (the If-Match ETag is stale); read it again."),
     RecordDeleted = ("record_deleted", CONFLICT, "The record is soft-deleted and cannot be changed."),
@@ -106,8 +110,8 @@ pub struct ApiError {
     pub message: String,
     /// The problems, for validation errors.
     pub details: Vec<ErrorDetail>,
-    /// Methods allowed, for 405 answers.
-    pub allow: Option<String>,
+    /// Extra headers (Allow on 405, Retry-After on 429, WWW-Authenticate on 401).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
@@ -117,7 +121,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: Vec::new(),
-            allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -139,7 +143,7 @@ impl ApiError {
                     problem: p.message,
                 })
                 .collect(),
-            allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -174,8 +178,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status_code());
-        if let Some(allow) = &self.allow {
-            res.insert_header(("Allow", allow.clone()));
+        for (name, value) in &self.headers {
+            res.insert_header((*name, value.clone()));
         }
         res.insert_header(("Cache-Control", "no-store"));
         res.json(self.envelope(None))
@@ -186,7 +190,29 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Invalid(problems) => ApiError::validation(problems),
-            AppError::NotFound { .. } => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            AppError::NotFound { .. }
+            | AppError::OutOfScope { .. }
+            | AppError::NotFoundUser { .. } => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            AppError::Unauthorized { reason } => {
+                let mut a = ApiError::new(ErrorCode::Unauthorized, reason);
+                a.headers
+                    .push(("WWW-Authenticate", "Bearer realm=\"tumor-registry\"".into()));
+                a
+            }
+            AppError::InvalidCredentials => {
+                ApiError::new(ErrorCode::InvalidCredentials, e.to_string())
+            }
+            AppError::Forbidden { reason } => ApiError::new(ErrorCode::Forbidden, reason),
+            AppError::Throttled { retry_after_secs } => {
+                let mut a = ApiError::new(ErrorCode::TooManyRequests, e.to_string());
+                a.headers
+                    .push(("Retry-After", retry_after_secs.to_string()));
+                a
+            }
+            AppError::Internal(reason) => {
+                tracing::error!(error = %reason, "internal failure");
+                ApiError::new(ErrorCode::InternalError, "internal error")
+            }
             AppError::VersionConflict { .. } => {
                 ApiError::new(ErrorCode::PreconditionFailed, e.to_string())
             }

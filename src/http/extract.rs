@@ -2,20 +2,19 @@
 //! configuration that turns every actix extractor failure into the API's error envelope.
 
 use super::error::{ApiError, ErrorCode};
+use crate::app::auth::RequestContext;
 use crate::core::abstracts::{EntityKind, RowVersion, parse_etag};
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::{Ready, ready};
 
-/// Who is calling. Every `/api/v1` handler takes one, so the rule a route needs is visible in
-/// its signature; it is put on the request by [`super::middleware::authenticate`], the one place
-/// where authentication plugs in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Caller {
-    /// No authentication is configured yet: every caller is anonymous and allowed.
-    Anonymous,
-}
+/// Who is calling and from where: every `/api/v1` handler takes one and hands it to the use
+/// case, which checks the caller's role and facilities where the data is read and writes the
+/// audit event. It is put on the request by [`super::middleware::authenticate`], the one place
+/// where authentication happens.
+#[derive(Debug, Clone)]
+pub struct Caller(pub RequestContext);
 
 impl FromRequest for Caller {
     type Error = ApiError;
@@ -24,8 +23,9 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
             req.extensions()
-                .get::<Caller>()
+                .get::<RequestContext>()
                 .cloned()
+                .map(Caller)
                 .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "internal error")),
         )
     }

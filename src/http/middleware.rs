@@ -1,30 +1,136 @@
 //! Request middleware: request ids and access logs without patient data, opaque server
 //! errors, no caching of API answers, and the authentication hook.
 
+use super::HttpSettings;
 use super::error::{ApiError, ErrorCode};
-use super::extract::{Caller, RequestId};
+use super::extract::RequestId;
+use crate::app::auth::RequestContext;
+use crate::app::{AppError, Registry};
+use crate::core::audit::Outcome;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::web;
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use std::time::Instant;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The one place where authentication plugs in: it decides who the caller is and puts a
-/// [`Caller`] on the request for the handlers' extractor. Until accounts exist every caller is
-/// [`Caller::Anonymous`].
+/// Routes that need no access token: they are how one gets one.
+const PUBLIC_ROUTES: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/refresh"];
+
+/// The one place where authentication happens: it builds the [`RequestContext`] (request id,
+/// client address, and the caller behind the `Authorization: Bearer` token) and puts it on the
+/// request for the handlers' [`super::extract::Caller`]. A missing or bad token answers 401
+/// here, audited, before any handler runs.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    req.extensions_mut().insert(Caller::Anonymous);
-    let mut res = next.call(req).await?;
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let registry = req.app_data::<web::Data<Registry>>().cloned();
+    let settings = req.app_data::<web::Data<HttpSettings>>().cloned();
+    let mut ctx = RequestContext {
+        request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        client: client_address(&req, settings.as_ref().map(|s| s.get_ref())),
+        ..RequestContext::default()
+    };
+    let (Some(registry), false) = (registry, PUBLIC_ROUTES.contains(&req.path())) else {
+        req.extensions_mut().insert(ctx);
+        return Ok(with_no_store(next.call(req).await?).map_into_left_body());
+    };
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned());
+    let principal = match token {
+        Some(t) if !t.is_empty() => registry.authenticate(&ctx, &t).await,
+        _ => {
+            let err = AppError::Unauthorized {
+                reason: "send an access token: Authorization: Bearer <token>",
+            };
+            let now = registry.now();
+            let mut e = ctx.event("auth.token", Outcome::Failure, now);
+            e.detail = Some("no access token".into());
+            match registry.append_audit(e).await {
+                Ok(()) => Err(err),
+                Err(audit_failed) => Err(audit_failed),
+            }
+        }
+    };
+    match principal {
+        Ok(p) => {
+            ctx.principal = Some(p);
+            req.extensions_mut().insert(ctx.clone());
+            let res = next.call(req).await?;
+            audit_unaudited(&registry, &ctx, &res).await;
+            Ok(with_no_store(res).map_into_left_body())
+        }
+        Err(e) => {
+            let response = ApiError::from(e).error_response();
+            Ok(req.into_response(response).map_into_right_body())
+        }
+    }
+}
+
+/// Every request to patient-level data leaves one audit event. Those refused before reaching a
+/// use case (malformed body, missing If-Match, bad path or query) get theirs here.
+async fn audit_unaudited<B>(registry: &Registry, ctx: &RequestContext, res: &ServiceResponse<B>) {
+    let path = res.request().path();
+    let patient_level = path.starts_with("/api/v1/patients") || path.starts_with("/api/v1/tumors");
+    if !patient_level || ctx.audited.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let status = res.status();
+    let outcome = if status.is_success() {
+        Outcome::Success
+    } else if status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED {
+        Outcome::Denied
+    } else {
+        Outcome::Failure
+    };
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let mut e = ctx.event(
+        &format!("http {} {route}", res.request().method()),
+        outcome,
+        registry.now(),
+    );
+    e.detail = Some(format!("refused with status {}", status.as_u16()));
+    if let Err(err) = registry.append_audit(e).await {
+        tracing::error!(error = %err, "cannot write the audit event of a refused request");
+    }
+}
+
+fn with_no_store<B>(mut res: ServiceResponse<B>) -> ServiceResponse<B> {
     // Answers of the API may carry patient data: never store them in a cache.
     res.headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    res
+}
+
+/// The client's address: from the configured trusted proxy header when one is set (the proxy
+/// overwrites it), otherwise from the socket. Never from a header the operator did not name.
+fn client_address(req: &ServiceRequest, settings: Option<&HttpSettings>) -> Option<String> {
+    if let Some(header) = settings.and_then(|s| s.client_ip_header.as_deref()) {
+        return req
+            .headers()
+            .get(header)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next_back())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+    }
+    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// Gives every request an id (sent back in `X-Request-Id`), logs one line per request with the

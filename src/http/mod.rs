@@ -26,12 +26,16 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct HttpSettings {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The header a trusted reverse proxy puts the client address in (`X-Forwarded-For`,
+    /// `X-Real-IP`); none to take the address from the socket.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            client_ip_header: None,
         }
     }
 }
@@ -44,14 +48,41 @@ impl Default for HttpSettings {
         license(name = "MIT OR Apache-2.0")
     ),
     components(schemas(error::ErrorEnvelope, error::ErrorBody, error::ErrorDetail)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
     tags(
         (name = "patients", description = "Patient abstracts"),
         (name = "tumors", description = "Tumor abstracts"),
         (name = "dictionaries", description = "NAACCR data dictionaries"),
+        (name = "auth", description = "Login, token refresh, logout"),
+        (name = "users", description = "Accounts (admin)"),
+        (name = "audit", description = "The audit trail (admin)"),
         (name = "system", description = "Health and API description"),
     )
 )]
 struct ApiDoc;
+
+/// Declares the bearer (JWT) security scheme every route uses unless it says otherwise.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "Access token from POST /api/v1/auth/login (15 minutes)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI document of every route, built from the same registration as the router.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -99,6 +130,7 @@ pub fn build_app(
         .split_for_parts();
     let api = Arc::new(with_error_codes(api));
     app.app_data(web::Data::new(registry))
+        .app_data(web::Data::new(settings.clone()))
         .app_data(web::Data::from(api))
         .app_data(extract::json_config(settings.max_body_bytes))
         .app_data(extract::query_config())
@@ -131,7 +163,7 @@ async fn no_route(
                     methods.join(", ")
                 ),
             );
-            e.allow = Some(methods.join(", "));
+            e.headers.push(("Allow", methods.join(", ")));
             Err(e)
         }
         _ => Err(ApiError::new(

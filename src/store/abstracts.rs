@@ -479,6 +479,8 @@ pub struct TumorFilter {
     pub diagnosis: Option<DiagnosisRange>,
     /// Reporting facility.
     pub facility: Option<String>,
+    /// The caller's facilities, when it is limited to some: only their tumors count.
+    pub scope: Option<Vec<String>>,
 }
 
 impl TumorFilter {
@@ -486,6 +488,7 @@ impl TumorFilter {
         self.primary_sites.is_empty()
             && self.diagnosis.as_ref().is_none_or(DiagnosisRange::is_open)
             && self.facility.is_none()
+            && self.scope.is_none()
     }
 }
 
@@ -502,6 +505,9 @@ macro_rules! filter_tumors {
         }
         if let Some(facility) = &filter.facility {
             q = q.filter(tumors::reporting_facility.eq(facility.clone()));
+        }
+        if let Some(scope) = &filter.scope {
+            q = q.filter(tumors::reporting_facility.eq_any(scope.clone()));
         }
         if let Some(range) = filter.diagnosis.as_ref().filter(|r| !r.is_open()) {
             let [(l8, f8, t8), (l6, f6, t6), (l4, f4, t4)] = range.bounds();
@@ -590,35 +596,77 @@ pub struct PersonQuery {
     pub patient_id_number: Option<String>,
 }
 
-/// Live patients matching a person search, in id order, up to `limit`.
+/// Applies a [`PersonQuery`] to a boxed query over patients (joined or not).
+macro_rules! filter_people {
+    ($query:expr, $person:expr) => {{
+        let person: &PersonQuery = $person;
+        let mut q = $query.filter(patients::deleted_at.is_null());
+        // Keys hold only A-Z and 0-9 (see `name_key`), so they need no LIKE escaping.
+        if let Some(k) = &person.name_last_key {
+            q = q.filter(patients::name_last_key.like(format!("{k}%")));
+        }
+        if let Some(k) = &person.name_first_key {
+            q = q.filter(patients::name_first_key.like(format!("{k}%")));
+        }
+        if let Some(d) = &person.date_of_birth {
+            q = q.filter(patients::date_of_birth.eq(d.clone()));
+        }
+        if let Some(p) = &person.patient_id_number {
+            q = q.filter(patients::patient_id_number.eq(p.clone()));
+        }
+        q
+    }};
+}
+
+/// Live patients matching a person search, in id order, up to `limit`; when `scope` is given,
+/// only patients with a live tumor of one of those facilities.
 pub fn search_people(
     conn: &mut AnyConnection,
     query: &PersonQuery,
+    scope: Option<&[String]>,
     limit: i64,
 ) -> Result<Vec<PatientRecord>, StoreError> {
-    let mut q = patients::table
-        .filter(patients::deleted_at.is_null())
-        .select(PATIENT_COLUMNS)
+    let ids: Vec<i64> = match scope {
+        None => filter_people!(patients::table.into_boxed(), query)
+            .select(patients::id)
+            .order(patients::id.asc())
+            .limit(limit)
+            .load(conn)?,
+        Some(scope) => filter_people!(
+            tumors::table.inner_join(patients::table).into_boxed(),
+            query
+        )
+        .filter(tumors::deleted_at.is_null())
+        .filter(tumors::reporting_facility.eq_any(scope.to_vec()))
+        .select(patients::id)
+        .distinct()
         .order(patients::id.asc())
         .limit(limit)
-        .into_boxed();
-    // Keys hold only A-Z and 0-9 (see `name_key`), so they need no LIKE escaping.
-    if let Some(k) = &query.name_last_key {
-        q = q.filter(patients::name_last_key.like(format!("{k}%")));
-    }
-    if let Some(k) = &query.name_first_key {
-        q = q.filter(patients::name_first_key.like(format!("{k}%")));
-    }
-    if let Some(d) = &query.date_of_birth {
-        q = q.filter(patients::date_of_birth.eq(d.clone()));
-    }
-    if let Some(p) = &query.patient_id_number {
-        q = q.filter(patients::patient_id_number.eq(p.clone()));
-    }
-    q.load::<PatientRow>(conn)?
+        .load(conn)?,
+    };
+    patients::table
+        .filter(patients::id.eq_any(ids))
+        .select(PATIENT_COLUMNS)
+        .order(patients::id.asc())
+        .load::<PatientRow>(conn)?
         .into_iter()
         .map(patient_from_row)
         .collect()
+}
+
+/// Whether the patient has a live tumor reported by one of `facilities`.
+pub fn patient_has_tumor_of(
+    conn: &mut AnyConnection,
+    patient: PatientId,
+    facilities: &std::collections::BTreeSet<String>,
+) -> Result<bool, StoreError> {
+    let n = tumors::table
+        .filter(tumors::patient_id.eq(patient.0))
+        .filter(tumors::deleted_at.is_null())
+        .filter(tumors::reporting_facility.eq_any(facilities.iter().cloned().collect::<Vec<_>>()))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(n > 0)
 }
 
 /// Whether the database answers a trivial query.

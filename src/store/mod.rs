@@ -7,6 +7,7 @@
 pub mod abstracts;
 mod connection;
 pub mod schema;
+pub mod security;
 
 pub use connection::{AnyConnection, Backend, DatabaseUrl, Db, write_transaction};
 

@@ -67,3 +67,82 @@ diesel::table! {
 
 diesel::joinable!(tumors -> patients (patient_id));
 diesel::allow_tables_to_appear_in_same_query!(patients, tumors, abstract_versions);
+
+diesel::table! {
+    /// Accounts: login, role, the facilities they may see, status and password hash.
+    users (id) {
+        id -> BigInt,
+        login -> Text,
+        role -> Text,
+        facilities -> Text,
+        status -> Text,
+        password_hash -> Text,
+        password_changed_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Login sessions: one refresh-token family each; revoking one ends its access tokens too.
+    sessions (id) {
+        id -> BigInt,
+        public_id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Refresh tokens, stored as SHA-256 hashes; each is used once, then rotated.
+    refresh_tokens (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// The audit trail: append-only (triggers refuse UPDATE and DELETE), hash-chained.
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        login -> Nullable<Text>,
+        role -> Nullable<Text>,
+        action -> Text,
+        entity_kind -> Nullable<Text>,
+        entity_id -> Nullable<BigInt>,
+        request_id -> Nullable<Text>,
+        outcome -> Text,
+        items -> Text,
+        detail -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    /// The head of the audit chain: the last id and hash (one row).
+    audit_head (id) {
+        id -> Integer,
+        last_id -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    refresh_tokens,
+    audit_events,
+    audit_head
+);

@@ -6,6 +6,7 @@
 //! postgres://postgres@127.0.0.1:5432/postgres); when it is unreachable the postgres variants
 //! print one line and pass, unless `REQUIRE_POSTGRES=1`, which makes them fail.
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
@@ -15,7 +16,9 @@ use diesel::connection::SimpleConnection;
 use serde_json::Value;
 use std::io::Write;
 use std::sync::{Arc, Once, OnceLock};
-use tumor_registry::app::{Dictionaries, FixedClock, Registry};
+use tumor_registry::app::auth::{Auth, AuthSettings, NewAccount, RequestContext, SigningKeys};
+use tumor_registry::app::{Dictionaries, ManualClock, Registry};
+use tumor_registry::core::auth::{FacilityScope, Role};
 use tumor_registry::http::{HttpSettings, build_app};
 use tumor_registry::store::{DatabaseUrl, Db};
 
@@ -163,13 +166,47 @@ pub fn test_time() -> chrono::NaiveDateTime {
         .expect("time")
 }
 
+/// A registry over the test database, with its own signing key and a clock the test can move.
+pub fn registry_with_clock(db: &TestDb) -> (Registry, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(test_time()));
+    let keys = SigningKeys::new(TEST_KEY.to_vec(), None).expect("key");
+    let auth = Auth::new(AuthSettings::new(keys)).expect("auth");
+    let registry = Registry::new(db.db.clone(), dictionaries(), clock.clone(), Arc::new(auth));
+    (registry, clock)
+}
+
+/// The token signing key of every test registry, so that security tests can forge tokens.
+pub const TEST_KEY: &[u8; 32] = b"tumor-registry-test-signing-key!";
+
 /// A registry over the test database.
 pub fn registry(db: &TestDb) -> Registry {
-    Registry::new(
-        db.db.clone(),
-        dictionaries(),
-        Arc::new(FixedClock(test_time())),
-    )
+    registry_with_clock(db).0
+}
+
+/// The password every test account gets (12+ characters, not a common one).
+pub const TEST_PASSWORD: &str = "correct horse battery staple 42";
+
+/// Creates an account directly (as the command line would).
+pub async fn add_account(registry: &Registry, login: &str, role: Role, facilities: &[&str]) -> i64 {
+    let scope = if facilities.is_empty() {
+        FacilityScope::All
+    } else {
+        facilities.join(",").parse().expect("facility codes")
+    };
+    registry
+        .add_account(
+            &RequestContext::system("test"),
+            NewAccount {
+                login: login.to_owned(),
+                role,
+                scope,
+                password: TEST_PASSWORD.to_owned(),
+            },
+        )
+        .await
+        .expect("account")
+        .id
+        .0
 }
 
 /// One HTTP answer: status, headers and JSON body (Null when empty or not JSON).
@@ -198,9 +235,16 @@ impl Answer {
     }
 }
 
-/// The real application over a test database, driven in process.
+/// The real application over a test database, driven in process, logged in as `central`
+/// (all facilities) unless a test logs in as someone else.
 pub struct TestApp<S> {
     pub service: S,
+    pub registry: Registry,
+    pub clock: Arc<ManualClock>,
+    /// The access token sent with every request (empty: none).
+    pub token: std::cell::RefCell<String>,
+    /// Counts audit events around every patient-level request (see `send`).
+    db: Db,
 }
 
 pub async fn app(
@@ -213,8 +257,18 @@ pub async fn app(
         Error = actix_web::Error,
     >,
 > {
-    let service = test::init_service(build_app(registry(db), settings)).await;
-    TestApp { service }
+    let (registry, clock) = registry_with_clock(db);
+    let service = test::init_service(build_app(registry.clone(), settings)).await;
+    let app = TestApp {
+        service,
+        registry,
+        clock,
+        token: std::cell::RefCell::new(String::new()),
+        db: db.db.clone(),
+    };
+    add_account(&app.registry, "central", Role::Central, &[]).await;
+    app.login_as("central").await;
+    app
 }
 
 impl<S, B> TestApp<S>
@@ -222,13 +276,66 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    /// Sends a request; `body` as JSON when given.
+    /// Logs in as `login` (password [`TEST_PASSWORD`]) and sends its token from now on.
+    pub async fn login_as(&self, login: &str) -> serde_json::Value {
+        let a = self
+            .send(
+                TestRequest::post()
+                    .uri("/api/v1/auth/login")
+                    .set_json(serde_json::json!({"login": login, "password": TEST_PASSWORD})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "login as {login}: {}", a.body);
+        *self.token.borrow_mut() = a.body["accessToken"].as_str().expect("token").to_owned();
+        a.body
+    }
+
+    /// Creates an account and logs in as it.
+    pub async fn become_user(&self, login: &str, role: Role, facilities: &[&str]) -> i64 {
+        let id = add_account(&self.registry, login, role, facilities).await;
+        self.login_as(login).await;
+        id
+    }
+
+    /// How many audit events there are.
+    pub fn audit_count(&self) -> i64 {
+        self.db
+            .run_blocking(tumor_registry::store::security::count_audit_events)
+            .expect("count")
+    }
+
+    /// Sends a request with the current token (if any and if the request has none).
+    ///
+    /// Every request to a patient-level route must leave exactly one audit event: checked
+    /// here, so the whole suite proves it.
     pub async fn send(&self, req: TestRequest) -> Answer {
-        let res = test::call_service(&self.service, req.to_request()).await;
+        let req = req.to_request();
+        let patient_level = {
+            let p = req.path();
+            p.starts_with("/api/v1/patients") || p.starts_with("/api/v1/tumors")
+        };
+        let before = if patient_level { self.audit_count() } else { 0 };
+        let mut req = req;
+        let token = self.token.borrow().clone();
+        if !token.is_empty() && !req.headers().contains_key("authorization") {
+            req.headers_mut().insert(
+                actix_web::http::header::AUTHORIZATION,
+                actix_web::http::header::HeaderValue::from_str(&format!("Bearer {token}"))
+                    .expect("header"),
+            );
+        }
+        let res = test::call_service(&self.service, req).await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if patient_level {
+            assert_eq!(
+                self.audit_count() - before,
+                1,
+                "a patient-level request must leave exactly one audit event ({status})"
+            );
+        }
         Answer {
             status,
             headers,

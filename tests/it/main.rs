@@ -17,4 +17,5 @@ mod dictionaries_api;
 mod migrations;
 mod openapi;
 mod real_abstracts;
+mod security;
 mod storage;

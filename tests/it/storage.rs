@@ -8,6 +8,7 @@ use actix_web::http::{Method, StatusCode};
 use diesel::connection::SimpleConnection;
 use tumor_registry::app::AppError;
 use tumor_registry::app::abstracts::Patch;
+use tumor_registry::app::auth::RequestContext;
 use tumor_registry::core::abstracts::{ItemInput, PatientId, RowVersion};
 use tumor_registry::http::HttpSettings;
 use tumor_registry::store::{AnyConnection, StoreError};
@@ -27,7 +28,7 @@ backend_tests! {
             let reg = reg.clone();
             // vitalStatus is "1" in the seed: each patch is a real change ("0" dead, "9" unknown).
             let p = patch(if i % 2 == 0 { "0" } else { "9" });
-            tasks.push(tokio::spawn(async move { reg.update_patient(id, RowVersion(1), p).await }));
+            tasks.push(tokio::spawn(async move { reg.update_patient(&RequestContext::system("test"), id, RowVersion(1), p).await }));
         }
         let mut won = 0;
         let mut conflicts = 0;

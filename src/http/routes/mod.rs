@@ -1,10 +1,13 @@
 //! The routes, one handler per action, registered in one place so that the router and the
 //! OpenAPI document cannot diverge.
 
+pub mod audit;
+pub mod auth;
 pub mod dictionaries;
 pub mod patients;
 pub mod system;
 pub mod tumors;
+pub mod users;
 
 use super::middleware::authenticate;
 use actix_web::middleware::from_fn;
@@ -19,6 +22,14 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
         .service(
             scope::scope("/api/v1")
                 .wrap(from_fn(authenticate))
+                .service(auth::login)
+                .service(auth::refresh_token)
+                .service(auth::logout)
+                .service(users::list_users)
+                .service(users::create_user)
+                .service(users::disable_user)
+                .service(users::reset_user_password)
+                .service(audit::search_audit)
                 .service(dictionaries::list_dictionaries)
                 .service(dictionaries::find_dictionary_item)
                 .service(patients::search_patients)

@@ -81,7 +81,7 @@ pub(crate) fn patient_response(
 )]
 #[post("/patients")]
 pub async fn create_patient(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     body: web::Json<NewPatientBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -102,11 +102,14 @@ pub async fn create_patient(
         return Err(ApiError::validation(problems));
     }
     let created = registry
-        .create_patient(NewPatient {
-            dictionary_version: body.dictionary_version,
-            items,
-            tumors,
-        })
+        .create_patient(
+            &caller.0,
+            NewPatient {
+                dictionary_version: body.dictionary_version,
+                items,
+                tumors,
+            },
+        )
         .await?;
     Ok(patient_response(
         actix_web::http::StatusCode::CREATED,
@@ -125,13 +128,13 @@ pub async fn create_patient(
 )]
 #[get("/patients/{id}")]
 pub async fn find_patient(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     show: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let p = registry
-        .get_patient(PatientId(id.into_inner()), show.include_deleted)
+        .get_patient(&caller.0, PatientId(id.into_inner()), show.include_deleted)
         .await?;
     Ok(patient_response(actix_web::http::StatusCode::OK, p.into()))
 }
@@ -152,7 +155,7 @@ pub async fn find_patient(
 )]
 #[patch("/patients/{id}")]
 pub async fn update_patient(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -165,8 +168,9 @@ pub async fn update_patient(
         .items
         .into_inputs("patient")
         .map_err(ApiError::validation)?;
-    registry
+    let p = registry
         .update_patient(
+            &caller.0,
             PatientId(id),
             expected,
             Patch {
@@ -175,8 +179,10 @@ pub async fn update_patient(
             },
         )
         .await?;
-    let p = registry.get_patient(PatientId(id), false).await?;
-    Ok(patient_response(actix_web::http::StatusCode::OK, p.into()))
+    Ok(patient_response(
+        actix_web::http::StatusCode::OK,
+        PatientDto::new(p, None),
+    ))
 }
 
 /// Soft-delete a patient with a reason; needs If-Match. The record and its history are kept.
@@ -195,7 +201,7 @@ pub async fn update_patient(
 )]
 #[delete("/patients/{id}")]
 pub async fn delete_patient(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -203,11 +209,13 @@ pub async fn delete_patient(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let expected = if_match.version_for(EntityKind::Patient, id)?;
-    registry
-        .delete_patient(PatientId(id), expected, body.into_inner().reason)
+    let p = registry
+        .delete_patient(&caller.0, PatientId(id), expected, body.into_inner().reason)
         .await?;
-    let p = registry.get_patient(PatientId(id), true).await?;
-    Ok(patient_response(actix_web::http::StatusCode::OK, p.into()))
+    Ok(patient_response(
+        actix_web::http::StatusCode::OK,
+        PatientDto::new(p, None),
+    ))
 }
 
 /// List live patients (with their live tumors), filtered by their tumors, in id order.
@@ -222,13 +230,14 @@ pub async fn delete_patient(
 )]
 #[get("/patients")]
 pub async fn list_patients(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = registry.tumor_filter(query.filter_input())?;
     let page = registry
         .list_patients(
+            &caller.0,
             filter,
             query.after.map(PatientId),
             query.limit.unwrap_or(DEFAULT_PAGE),
@@ -249,7 +258,7 @@ pub async fn list_patients(
 )]
 #[post("/patients/search")]
 pub async fn search_patients(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     body: web::Json<PersonSearchBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -261,7 +270,7 @@ pub async fn search_patients(
         patient_id_number: body.patient_id_number,
     })?;
     let found = registry
-        .search_people(query, body.limit.unwrap_or(DEFAULT_PAGE))
+        .search_people(&caller.0, query, body.limit.unwrap_or(DEFAULT_PAGE))
         .await?;
     Ok(HttpResponse::Ok().json(PersonSearchResult {
         items: found.into_iter().map(PatientDto::from).collect(),
@@ -279,12 +288,12 @@ pub async fn search_patients(
 )]
 #[get("/patients/{id}/history")]
 pub async fn list_patient_history(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let versions = registry.history(EntityKind::Patient, id).await?;
+    let versions = registry.history(&caller.0, EntityKind::Patient, id).await?;
     Ok(HttpResponse::Ok().json(HistoryDto {
         kind: "patient".into(),
         id,
@@ -308,7 +317,7 @@ pub async fn list_patient_history(
 )]
 #[post("/patients/{id}/revert")]
 pub async fn revert_patient(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -316,11 +325,13 @@ pub async fn revert_patient(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let expected = if_match.version_for(EntityKind::Patient, id)?;
-    registry
-        .revert_patient(PatientId(id), expected, RowVersion(body.version))
+    let p = registry
+        .revert_patient(&caller.0, PatientId(id), expected, RowVersion(body.version))
         .await?;
-    let p = registry.get_patient(PatientId(id), false).await?;
-    Ok(patient_response(actix_web::http::StatusCode::OK, p.into()))
+    Ok(patient_response(
+        actix_web::http::StatusCode::OK,
+        PatientDto::new(p, None),
+    ))
 }
 
 /// Add a tumor to a patient.
@@ -337,7 +348,7 @@ pub async fn revert_patient(
 )]
 #[post("/patients/{id}/tumors")]
 pub async fn create_tumor(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     body: web::Json<NewTumorBody>,
@@ -348,7 +359,12 @@ pub async fn create_tumor(
         .into_inputs("tumor")
         .map_err(ApiError::validation)?;
     let t = registry
-        .create_tumor(PatientId(id.into_inner()), body.dictionary_version, items)
+        .create_tumor(
+            &caller.0,
+            PatientId(id.into_inner()),
+            body.dictionary_version,
+            items,
+        )
         .await?;
     let tag = etag(EntityKind::Tumor, t.id.0, t.version);
     Ok(HttpResponse::Created()

@@ -20,6 +20,7 @@ pub struct Health {
 /// Health check: answers 200 when the database answers a query, 503 when it does not.
 #[utoipa::path(
     tag = "system",
+    security(()),
     responses(
         (status = 200, description = "Healthy", body = Health),
         (status = 503, description = "The database does not answer", body = ErrorEnvelope),
@@ -38,6 +39,7 @@ pub async fn check_health(registry: web::Data<Registry>) -> Result<HttpResponse,
 /// This API's OpenAPI 3 document.
 #[utoipa::path(
     tag = "system",
+    security(()),
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json"))
 )]
 #[get("/openapi.json")]

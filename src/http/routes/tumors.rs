@@ -26,12 +26,14 @@ fn tumor_response(t: TumorRecord) -> HttpResponse {
 )]
 #[get("/tumors/{id}")]
 pub async fn find_tumor(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(tumor_response(
-        registry.get_tumor(TumorId(id.into_inner())).await?,
+        registry
+            .get_tumor(&caller.0, TumorId(id.into_inner()))
+            .await?,
     ))
 }
 
@@ -51,7 +53,7 @@ pub async fn find_tumor(
 )]
 #[patch("/tumors/{id}")]
 pub async fn update_tumor(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -66,6 +68,7 @@ pub async fn update_tumor(
         .map_err(ApiError::validation)?;
     let t = registry
         .update_tumor(
+            &caller.0,
             TumorId(id),
             expected,
             Patch {
@@ -93,7 +96,7 @@ pub async fn update_tumor(
 )]
 #[delete("/tumors/{id}")]
 pub async fn delete_tumor(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -102,7 +105,7 @@ pub async fn delete_tumor(
     let id = id.into_inner();
     let expected = if_match.version_for(EntityKind::Tumor, id)?;
     let t = registry
-        .delete_tumor(TumorId(id), expected, body.into_inner().reason)
+        .delete_tumor(&caller.0, TumorId(id), expected, body.into_inner().reason)
         .await?;
     Ok(tumor_response(t))
 }
@@ -119,13 +122,14 @@ pub async fn delete_tumor(
 )]
 #[get("/tumors")]
 pub async fn list_tumors(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = registry.tumor_filter(query.filter_input())?;
     let page = registry
         .list_tumors(
+            &caller.0,
             filter,
             query.after.map(TumorId),
             query.limit.unwrap_or(DEFAULT_PAGE),
@@ -145,12 +149,12 @@ pub async fn list_tumors(
 )]
 #[get("/tumors/{id}/history")]
 pub async fn list_tumor_history(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let versions = registry.history(EntityKind::Tumor, id).await?;
+    let versions = registry.history(&caller.0, EntityKind::Tumor, id).await?;
     Ok(HttpResponse::Ok().json(HistoryDto {
         kind: "tumor".into(),
         id,
@@ -174,7 +178,7 @@ pub async fn list_tumor_history(
 )]
 #[post("/tumors/{id}/revert")]
 pub async fn revert_tumor(
-    _caller: Caller,
+    caller: Caller,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -183,7 +187,7 @@ pub async fn revert_tumor(
     let id = id.into_inner();
     let expected = if_match.version_for(EntityKind::Tumor, id)?;
     let t = registry
-        .revert_tumor(TumorId(id), expected, RowVersion(body.version))
+        .revert_tumor(&caller.0, TumorId(id), expected, RowVersion(body.version))
         .await?;
     Ok(tumor_response(t))
 }
