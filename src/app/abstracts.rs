@@ -5,6 +5,7 @@
 
 use super::audit::AuditFacts;
 use super::auth::RequestContext;
+use super::search::{FilterInput, PersonInput};
 use super::versioned::{Versioned, load, load_visible, load_writable, lost_race};
 use super::{AppError, Registry};
 use crate::core::abstracts::{
@@ -15,7 +16,7 @@ use crate::core::auth::{FacilityScope, Permission, Role};
 use crate::core::naaccr::{DictionarySet, ParentElement};
 use crate::core::problem::Problem;
 use crate::store::AnyConnection;
-use crate::store::abstracts::{self as q, NewVersion, PersonQuery, TumorFilter};
+use crate::store::abstracts::{self as q, NewVersion, TumorFilter};
 use chrono::NaiveDateTime;
 use std::sync::Arc;
 
@@ -510,22 +511,19 @@ impl Registry {
     pub async fn list_patients(
         &self,
         ctx: &RequestContext,
-        mut filter: TumorFilter,
+        filter: FilterInput,
         after: Option<PatientId>,
         limit: i64,
     ) -> Result<Page<PatientWithTumors>, AppError> {
-        check_page_size(limit)?;
         let access = Access::of(ctx);
-        filter.scope = access
-            .scope
-            .facilities()
-            .map(|f| f.iter().cloned().collect());
+        let registry = self.clone();
         self.audited(
             ctx,
             Permission::ReadPatientData,
             "patient.list",
             AuditFacts::default(),
             move |conn, facts| {
+                let filter = registry.scoped_filter(filter, limit, &access)?;
                 let mut patients = q::list_patients(conn, &filter, after, limit.saturating_add(1))?;
                 let next_after = next_cursor(&mut patients, limit, |p| p.id.0);
                 facts.detail = Some(format!("{} patients", patients.len()));
@@ -542,22 +540,19 @@ impl Registry {
     pub async fn list_tumors(
         &self,
         ctx: &RequestContext,
-        mut filter: TumorFilter,
+        filter: FilterInput,
         after: Option<TumorId>,
         limit: i64,
     ) -> Result<Page<TumorRecord>, AppError> {
-        check_page_size(limit)?;
         let access = Access::of(ctx);
-        filter.scope = access
-            .scope
-            .facilities()
-            .map(|f| f.iter().cloned().collect());
+        let registry = self.clone();
         self.audited(
             ctx,
             Permission::ReadPatientData,
             "tumor.list",
             AuditFacts::default(),
             move |conn, facts| {
+                let filter = registry.scoped_filter(filter, limit, &access)?;
                 let mut tumors = q::list_tumors(conn, &filter, after, limit.saturating_add(1))?;
                 let next_after = next_cursor(&mut tumors, limit, |t| t.id.0);
                 facts.detail = Some(format!("{} tumors", tumors.len()));
@@ -574,17 +569,19 @@ impl Registry {
     pub async fn search_people(
         &self,
         ctx: &RequestContext,
-        query: PersonQuery,
+        input: PersonInput,
         limit: i64,
     ) -> Result<Vec<PatientWithTumors>, AppError> {
-        check_page_size(limit)?;
         let access = Access::of(ctx);
+        let registry = self.clone();
         self.audited(
             ctx,
             Permission::ReadPatientData,
             "patient.search",
             AuditFacts::default(),
             move |conn, facts| {
+                let query = registry.person_query(input)?;
+                check_page_size(limit)?;
                 let scope: Option<Vec<String>> = access
                     .scope
                     .facilities()
@@ -595,6 +592,24 @@ impl Registry {
             },
         )
         .await
+    }
+}
+
+impl Registry {
+    /// A listing's filter, checked (after the caller's role was), limited to its facilities.
+    fn scoped_filter(
+        &self,
+        input: FilterInput,
+        limit: i64,
+        access: &Access,
+    ) -> Result<TumorFilter, AppError> {
+        check_page_size(limit)?;
+        let mut filter = self.tumor_filter(input)?;
+        filter.scope = access
+            .scope
+            .facilities()
+            .map(|f| f.iter().cloned().collect());
+        Ok(filter)
     }
 }
 

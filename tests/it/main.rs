@@ -17,5 +17,6 @@ mod dictionaries_api;
 mod migrations;
 mod openapi;
 mod real_abstracts;
+mod roles;
 mod security;
 mod storage;

@@ -3,7 +3,7 @@
 use crate::app::Registry;
 use crate::core::audit::StoredEvent;
 use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::extract::Caller;
+use crate::http::extract::{Authorized, ReadsAudit};
 use crate::store::security::AuditQuery;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
@@ -117,7 +117,7 @@ pub struct AuditPage {
 )]
 #[get("/audit")]
 pub async fn search_audit(
-    caller: Caller,
+    caller: Authorized<ReadsAudit>,
     registry: web::Data<Registry>,
     query: web::Query<AuditSearchQuery>,
 ) -> Result<HttpResponse, ApiError> {

@@ -4,7 +4,7 @@
 use crate::app::Registry;
 use crate::core::naaccr::{DictionarySet, ItemDef};
 use crate::http::error::{ApiError, ErrorCode, ErrorEnvelope};
-use crate::http::extract::Caller;
+use crate::http::extract::{Authorized, ReadsDictionaries};
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -135,7 +135,10 @@ fn info(version: &str, default: bool, set: &DictionarySet) -> DictionaryInfo {
     responses((status = 200, description = "Oldest first", body = DictionaryList))
 )]
 #[get("/dictionaries")]
-pub async fn list_dictionaries(_caller: Caller, registry: web::Data<Registry>) -> HttpResponse {
+pub async fn list_dictionaries(
+    _caller: Authorized<ReadsDictionaries>,
+    registry: web::Data<Registry>,
+) -> HttpResponse {
     let d = registry.dictionaries();
     HttpResponse::Ok().json(DictionaryList {
         dictionaries: d
@@ -159,7 +162,7 @@ pub async fn list_dictionaries(_caller: Caller, registry: web::Data<Registry>) -
 )]
 #[get("/dictionaries/{version}/items/{naaccrId}")]
 pub async fn find_dictionary_item(
-    _caller: Caller,
+    _caller: Authorized<ReadsDictionaries>,
     registry: web::Data<Registry>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {

@@ -9,7 +9,7 @@ use crate::http::dto::{
     PersonSearchBody, PersonSearchResult, RevertBody, TumorDto,
 };
 use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::extract::{Caller, IfMatch};
+use crate::http::extract::{Authorized, IfMatch, ReadsPatients, WritesPatients};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -81,7 +81,7 @@ pub(crate) fn patient_response(
 )]
 #[post("/patients")]
 pub async fn create_patient(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     body: web::Json<NewPatientBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -128,7 +128,7 @@ pub async fn create_patient(
 )]
 #[get("/patients/{id}")]
 pub async fn find_patient(
-    caller: Caller,
+    caller: Authorized<ReadsPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     show: web::Query<ShowQuery>,
@@ -155,7 +155,7 @@ pub async fn find_patient(
 )]
 #[patch("/patients/{id}")]
 pub async fn update_patient(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -201,7 +201,7 @@ pub async fn update_patient(
 )]
 #[delete("/patients/{id}")]
 pub async fn delete_patient(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -230,15 +230,14 @@ pub async fn delete_patient(
 )]
 #[get("/patients")]
 pub async fn list_patients(
-    caller: Caller,
+    caller: Authorized<ReadsPatients>,
     registry: web::Data<Registry>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = registry.tumor_filter(query.filter_input())?;
     let page = registry
         .list_patients(
             &caller.0,
-            filter,
+            query.filter_input(),
             query.after.map(PatientId),
             query.limit.unwrap_or(DEFAULT_PAGE),
         )
@@ -258,19 +257,19 @@ pub async fn list_patients(
 )]
 #[post("/patients/search")]
 pub async fn search_patients(
-    caller: Caller,
+    caller: Authorized<ReadsPatients>,
     registry: web::Data<Registry>,
     body: web::Json<PersonSearchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let query = registry.person_query(PersonInput {
+    let input = PersonInput {
         name_last: body.name_last,
         name_first: body.name_first,
         date_of_birth: body.date_of_birth,
         patient_id_number: body.patient_id_number,
-    })?;
+    };
     let found = registry
-        .search_people(&caller.0, query, body.limit.unwrap_or(DEFAULT_PAGE))
+        .search_people(&caller.0, input, body.limit.unwrap_or(DEFAULT_PAGE))
         .await?;
     Ok(HttpResponse::Ok().json(PersonSearchResult {
         items: found.into_iter().map(PatientDto::from).collect(),
@@ -288,7 +287,7 @@ pub async fn search_patients(
 )]
 #[get("/patients/{id}/history")]
 pub async fn list_patient_history(
-    caller: Caller,
+    caller: Authorized<ReadsPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -317,7 +316,7 @@ pub async fn list_patient_history(
 )]
 #[post("/patients/{id}/revert")]
 pub async fn revert_patient(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -348,7 +347,7 @@ pub async fn revert_patient(
 )]
 #[post("/patients/{id}/tumors")]
 pub async fn create_tumor(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     body: web::Json<NewTumorBody>,

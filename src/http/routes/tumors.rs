@@ -6,7 +6,7 @@ use crate::app::abstracts::Patch;
 use crate::core::abstracts::{EntityKind, RowVersion, TumorId, TumorRecord, etag};
 use crate::http::dto::{DeleteBody, HistoryDto, PatchBody, RevertBody, TumorDto, TumorPage};
 use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::extract::{Caller, IfMatch};
+use crate::http::extract::{Authorized, IfMatch, ReadsPatients, WritesPatients};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 fn tumor_response(t: TumorRecord) -> HttpResponse {
@@ -26,7 +26,7 @@ fn tumor_response(t: TumorRecord) -> HttpResponse {
 )]
 #[get("/tumors/{id}")]
 pub async fn find_tumor(
-    caller: Caller,
+    caller: Authorized<ReadsPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -53,7 +53,7 @@ pub async fn find_tumor(
 )]
 #[patch("/tumors/{id}")]
 pub async fn update_tumor(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -96,7 +96,7 @@ pub async fn update_tumor(
 )]
 #[delete("/tumors/{id}")]
 pub async fn delete_tumor(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,
@@ -122,15 +122,14 @@ pub async fn delete_tumor(
 )]
 #[get("/tumors")]
 pub async fn list_tumors(
-    caller: Caller,
+    caller: Authorized<ReadsPatients>,
     registry: web::Data<Registry>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = registry.tumor_filter(query.filter_input())?;
     let page = registry
         .list_tumors(
             &caller.0,
-            filter,
+            query.filter_input(),
             query.after.map(TumorId),
             query.limit.unwrap_or(DEFAULT_PAGE),
         )
@@ -149,7 +148,7 @@ pub async fn list_tumors(
 )]
 #[get("/tumors/{id}/history")]
 pub async fn list_tumor_history(
-    caller: Caller,
+    caller: Authorized<ReadsPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -178,7 +177,7 @@ pub async fn list_tumor_history(
 )]
 #[post("/tumors/{id}/revert")]
 pub async fn revert_tumor(
-    caller: Caller,
+    caller: Authorized<WritesPatients>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     if_match: IfMatch,

@@ -4,7 +4,7 @@ use crate::app::Registry;
 use crate::app::auth::{Account, NewAccount};
 use crate::core::auth::{FacilityScope, Role, UserId};
 use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::extract::Caller;
+use crate::http::extract::{Authorized, ManagesUsers};
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -111,7 +111,7 @@ fn parse_scope(facilities: &[String]) -> Result<FacilityScope, ApiError> {
 )]
 #[get("/users")]
 pub async fn list_users(
-    caller: Caller,
+    caller: Authorized<ManagesUsers>,
     registry: web::Data<Registry>,
 ) -> Result<HttpResponse, ApiError> {
     let accounts = registry.list_accounts(&caller.0).await?;
@@ -132,7 +132,7 @@ pub async fn list_users(
 )]
 #[post("/users")]
 pub async fn create_user(
-    caller: Caller,
+    caller: Authorized<ManagesUsers>,
     registry: web::Data<Registry>,
     body: web::Json<NewUserBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -163,7 +163,7 @@ pub async fn create_user(
 )]
 #[post("/users/{id}/disable")]
 pub async fn disable_user(
-    caller: Caller,
+    caller: Authorized<ManagesUsers>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
@@ -187,7 +187,7 @@ pub async fn disable_user(
 )]
 #[post("/users/{id}/password")]
 pub async fn reset_user_password(
-    caller: Caller,
+    caller: Authorized<ManagesUsers>,
     registry: web::Data<Registry>,
     id: web::Path<i64>,
     body: web::Json<PasswordBody>,
