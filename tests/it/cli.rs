@@ -30,6 +30,12 @@ fn every_command_has_help() {
         vec!["dictionary", "--help"],
         vec!["dictionary", "show", "--help"],
         vec!["dictionary", "list", "--help"],
+        vec!["users", "--help"],
+        vec!["users", "add", "--help"],
+        vec!["users", "list", "--help"],
+        vec!["users", "disable", "--help"],
+        vec!["users", "reset-password", "--help"],
+        vec!["audit", "verify", "--help"],
     ] {
         let (ok, out, _) = run(&args);
         assert!(ok, "{args:?}");
@@ -87,7 +93,73 @@ fn a_mistyped_database_url_scheme_is_refused_and_creates_nothing() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
+fn run_with(args: &[&str], password: Option<&str>) -> (bool, String, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("REGISTRY_NEW_PASSWORD");
+    if let Some(p) = password {
+        cmd.env("REGISTRY_NEW_PASSWORD", p);
+    }
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 backend_tests! {
+    async fn accounts_are_managed_from_the_command_line_and_audited(db: TestDb) {
+        let url = db.url.clone();
+        let (ok, out, err) = run_with(&["users", "add", "alice", "--role", "registrar", "--facility", "0000001234", "--database-url", &url], Some("a long enough passphrase 7"));
+        assert!(ok, "{err}");
+        assert!(out.contains("created account 1 (alice)"), "{out}");
+        let (ok, _, err) = run_with(&["users", "add", "bob", "--role", "central", "--database-url", &url], Some("qwerty123456"));
+        assert!(!ok);
+        assert!(err.contains("common"), "{err}");
+        let (ok, _, err) = run_with(&["users", "add", "carol", "--role", "registrar", "--database-url", &url], Some("a long enough passphrase 7"));
+        assert!(!ok, "a registrar without facilities was created");
+        assert!(err.contains("facilities"), "{err}");
+        let (ok, out, _) = run_with(&["users", "list", "--database-url", &url], None);
+        assert!(ok);
+        assert!(out.contains("alice") && out.contains("registrar") && out.contains("0000001234") && out.contains("active"), "{out}");
+        let (ok, out, _) = run_with(&["users", "disable", "1", "--database-url", &url], None);
+        assert!(ok, "{out}");
+        let (ok, out, _) = run_with(&["users", "reset-password", "1", "--database-url", &url], Some("another long passphrase 8"));
+        assert!(ok, "{out}");
+        let (_, out, _) = run_with(&["users", "list", "--database-url", &url], None);
+        assert!(out.contains("disabled"), "{out}");
+        // Every change is in the trail, which verifies.
+        let (ok, out, err) = run_with(&["audit", "verify", "--database-url", &url], None);
+        assert!(ok, "{err}");
+        assert!(out.contains("audit trail intact"), "{out}");
+    }
+
+    async fn audit_verify_fails_on_a_tampered_trail_and_names_the_event(db: TestDb) {
+        let url = db.url.clone();
+        for login in ["ann", "ben", "cat"] {
+            let (ok, _, err) = run_with(&["users", "add", login, "--role", "central", "--database-url", &url], Some("a long enough passphrase 7"));
+            assert!(ok, "{err}");
+        }
+        let (ok, out, _) = run_with(&["audit", "verify", "--database-url", &url], None);
+        assert!(ok);
+        assert!(out.contains("3 events verified"), "{out}");
+        db.db
+            .run_blocking(|c: &mut tumor_registry::store::AnyConnection| {
+                use diesel::connection::SimpleConnection;
+                let sql = match c {
+                    tumor_registry::store::AnyConnection::Postgresql(_) => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete; UPDATE audit_events SET outcome = 'denied' WHERE id = 2",
+                    tumor_registry::store::AnyConnection::Sqlite(_) => "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET outcome = 'denied' WHERE id = 2",
+                };
+                c.batch_execute(sql).map_err(tumor_registry::store::StoreError::from)
+            })
+            .unwrap();
+        let (ok, _, err) = run_with(&["audit", "verify", "--database-url", &url], None);
+        assert!(!ok);
+        assert!(err.contains("BROKEN at event 2"), "{err}");
+    }
+
     async fn migrate_is_idempotent_on_an_existing_database(db: TestDb) {
         let (ok, out, err) = run(&["migrate", "--database-url", &db.url]);
         assert!(ok, "{err}");
@@ -95,48 +167,114 @@ backend_tests! {
     }
 }
 
-/// Starts `serve` on a free port and asks /health over a real socket.
-#[test]
-fn serve_creates_the_sqlite_file_and_answers_on_a_real_port() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts `serve` in `dir` with `extra` arguments; returns the child and the port.
+fn start_serve(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(BIN)
-        .current_dir(dir.path())
+    let bind = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--bind", bind.as_str(), "--workers", "1"];
+    args.extend_from_slice(extra);
+    let child = Command::new(BIN)
+        .current_dir(dir)
         .env_remove("DATABASE_URL")
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--workers",
-            "1",
-        ])
-        .stdout(Stdio::null())
+        .env_remove("REGISTRY_ADMIN_PASSWORD")
+        .args(&args)
+        .stdout(std::fs::File::create(dir.join("stdout.txt")).unwrap())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    (child, port)
+}
+
+/// Waits until something listens on `port`.
+fn wait_for(port: u16) -> std::net::TcpStream {
     let started = Instant::now();
-    let answer = loop {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            let mut text = String::new();
-            s.read_to_string(&mut text).unwrap();
-            break text;
+    loop {
+        if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            return s;
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "server did not start"
         );
         std::thread::sleep(Duration::from_millis(50));
-    };
+    }
+}
+
+/// Starts `serve` on a free port and asks /health over a real socket. The first start creates
+/// the database, the signing key (readable by its owner only) and the admin account, whose
+/// random password it prints once.
+#[test]
+fn serve_creates_the_sqlite_file_and_answers_on_a_real_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, port) = start_serve(dir.path(), &[]);
+    let mut s = wait_for(port);
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"backend\":\"SQLite\""), "{answer}");
     assert!(answer.to_lowercase().contains("x-request-id"), "{answer}");
     assert!(dir.path().join("registry.db").is_file());
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.txt")).unwrap();
+    assert!(stdout.contains("Created the account 'admin'"), "{stdout}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("registry.db.jwt-key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A second start keeps the admin account and prints no password.
+    let (mut child, port) = start_serve(dir.path(), &[]);
+    drop(wait_for(port));
+    let _ = child.kill();
+    let _ = child.wait();
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.txt")).unwrap();
+    assert!(!stdout.contains("Created the account"), "{stdout}");
+}
+
+/// With a certificate and key, `serve` speaks HTTPS (rustls): a client that trusts the
+/// certificate gets /health over TLS.
+#[test]
+fn serve_speaks_tls_when_given_a_certificate_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    let (mut child, port) = start_serve(
+        dir.path(),
+        &["--tls-cert", "cert.pem", "--tls-key", "key.pem"],
+    );
+    let tcp = wait_for(port);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let conn =
+        rustls::ClientConnection::new(std::sync::Arc::new(config), "localhost".try_into().unwrap())
+            .unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tls.read_to_end(&mut answer);
+    let _ = child.kill();
+    let _ = child.wait();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let stdout = std::fs::read_to_string(dir.path().join("stdout.txt")).unwrap();
+    assert!(stdout.contains("listening on https://"), "{stdout}");
 }
