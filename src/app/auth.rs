@@ -364,6 +364,27 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
+/// After an account change that must end its sessions (disable, password reset): ends them,
+/// audits `action` and reads the account back. `changed` is whether the account existed.
+fn end_sessions_after(
+    conn: &mut AnyConnection,
+    ctx: &RequestContext,
+    changed: bool,
+    id: UserId,
+    action: &str,
+    now: NaiveDateTime,
+) -> Result<Account, AppError> {
+    if !changed {
+        return Err(AppError::NotFoundUser { id: id.0 });
+    }
+    sq::revoke_sessions_of_user(conn, id.0, action, now)?;
+    let mut e = ctx.event(action, Outcome::Success, now);
+    e.entity_kind = Some("user".into());
+    e.entity_id = Some(id.0);
+    sq::append_audit_event(conn, &e)?;
+    account_from_row(sq::find_user(conn, id.0)?.ok_or(AppError::NotFoundUser { id: id.0 })?)
+}
+
 fn check_login_name(login: &str) -> Result<(), AppError> {
     let ok = (1..=64).contains(&login.chars().count())
         && login
@@ -852,17 +873,9 @@ impl Registry {
         self.db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    if !sq::set_user_status(conn, id.0, UserStatus::Disabled.as_str(), now)? {
-                        return Err(AppError::NotFoundUser { id: id.0 });
-                    }
-                    sq::revoke_sessions_of_user(conn, id.0, "account disabled", now)?;
-                    let mut e = ctx.event("user.disable", Outcome::Success, now);
-                    e.entity_kind = Some("user".into());
-                    e.entity_id = Some(id.0);
-                    sq::append_audit_event(conn, &e)?;
-                    account_from_row(
-                        sq::find_user(conn, id.0)?.ok_or(AppError::NotFoundUser { id: id.0 })?,
-                    )
+                    let changed =
+                        sq::set_user_status(conn, id.0, UserStatus::Disabled.as_str(), now)?;
+                    end_sessions_after(conn, &ctx, changed, id, "user.disable", now)
                 })
             })
             .await
@@ -889,17 +902,8 @@ impl Registry {
         self.db
             .run(move |conn| {
                 write_transaction(conn, |conn| {
-                    if !sq::set_password_hash(conn, id.0, &hash, now)? {
-                        return Err(AppError::NotFoundUser { id: id.0 });
-                    }
-                    sq::revoke_sessions_of_user(conn, id.0, "password reset", now)?;
-                    let mut e = ctx.event("user.reset_password", Outcome::Success, now);
-                    e.entity_kind = Some("user".into());
-                    e.entity_id = Some(id.0);
-                    sq::append_audit_event(conn, &e)?;
-                    account_from_row(
-                        sq::find_user(conn, id.0)?.ok_or(AppError::NotFoundUser { id: id.0 })?,
-                    )
+                    let changed = sq::set_password_hash(conn, id.0, &hash, now)?;
+                    end_sessions_after(conn, &ctx, changed, id, "user.reset_password", now)
                 })
             })
             .await

@@ -129,11 +129,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    /// The head of the audit chain: the last id and hash (one row).
+    /// The head of the audit chain: the last event's id (one row).
     audit_head (id) {
         id -> Integer,
         last_id -> BigInt,
-        last_hash -> Text,
     }
 }
 

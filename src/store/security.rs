@@ -324,13 +324,30 @@ pub fn find_session(conn: &mut AnyConnection, id: i64) -> Result<Option<SessionR
 /// Appends one event to the audit chain and returns its id.
 ///
 /// The head row is updated first: on PostgreSQL its row lock makes concurrent writers queue,
-/// and the `RETURNING` gives this event its id and the previous event's hash; on SQLite the
-/// write transaction already holds the database lock.
+/// and the `RETURNING` gives this event its id; the previous event's hash is then read by its
+/// primary key. On SQLite the write transaction already holds the database lock. One update of
+/// the head per event: it is the hottest row of the database.
 pub fn append_audit_event(conn: &mut AnyConnection, event: &AuditEvent) -> Result<i64, StoreError> {
-    let (id, prev_hash) = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+    let id = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set(audit_head::last_id.eq(audit_head::last_id + 1))
-        .returning((audit_head::last_id, audit_head::last_hash))
-        .get_result::<(i64, String)>(conn)?;
+        .returning(audit_head::last_id)
+        .get_result::<i64>(conn)?;
+    let prev_hash = if id == 1 {
+        GENESIS_HASH.to_owned()
+    } else {
+        audit_events::table
+            .filter(audit_events::id.eq(id - 1))
+            .select(audit_events::hash)
+            .first::<String>(conn)
+            .optional()?
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "audit trail",
+                reason: format!(
+                    "event {} is missing; run `tumor-registry audit verify`",
+                    id - 1
+                ),
+            })?
+    };
     let hash = event_hash(id, &prev_hash, event);
     let items = serde_json::to_string(&event.items).map_err(|e| StoreError::Corrupt {
         what: "audit items",
@@ -353,9 +370,6 @@ pub fn append_audit_event(conn: &mut AnyConnection, event: &AuditEvent) -> Resul
             audit_events::prev_hash.eq(&prev_hash),
             audit_events::hash.eq(&hash),
         ))
-        .execute(conn)?;
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set(audit_head::last_hash.eq(&hash))
         .execute(conn)?;
     Ok(id)
 }
@@ -458,14 +472,14 @@ pub fn audit_events_after(
         .collect()
 }
 
-/// The id and hash the chain's head says come last.
-pub fn audit_head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
+/// The id of the last event, as the chain's head records it.
+pub fn audit_head_id(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(audit_head::table
         .filter(audit_head::id.eq(1))
-        .select((audit_head::last_id, audit_head::last_hash))
-        .first::<(i64, String)>(conn)
+        .select(audit_head::last_id)
+        .first::<i64>(conn)
         .optional()?
-        .unwrap_or((0, GENESIS_HASH.to_owned())))
+        .unwrap_or(0))
 }
 
 /// What an audit search looks for; unset fields match anything.

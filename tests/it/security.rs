@@ -211,6 +211,29 @@ backend_tests! {
         assert_eq!(after.status, StatusCode::OK, "{}", after.body);
     }
 
+    async fn one_client_address_trying_many_accounts_is_throttled(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        let from = |login: String| {
+            TestRequest::post()
+                .uri("/api/v1/auth/login")
+                .peer_addr("203.0.113.7:40000".parse().unwrap())
+                .set_json(json!({"login": login, "password": "not the password at all"}))
+        };
+        // 20 failures from one address, each on another account (so no account locks).
+        for i in 0..20 {
+            let a = app.send(from(format!("user{i}"))).await;
+            assert_refused(&a, StatusCode::UNAUTHORIZED, "invalid_credentials");
+        }
+        let a = app.send(from("central".into())).await;
+        assert_refused(&a, StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+        // Another address is not affected.
+        let other = app
+            .send(TestRequest::post().uri("/api/v1/auth/login").peer_addr("198.51.100.9:40000".parse().unwrap())
+                .set_json(json!({"login": "central", "password": TEST_PASSWORD})))
+            .await;
+        assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    }
+
     async fn weak_passwords_are_refused(db: TestDb) {
         let app = app(&db, HttpSettings::default()).await;
         add_account(&app.registry, "boss", Role::Admin, &[]).await;
@@ -416,6 +439,23 @@ backend_tests! {
         match app.registry.verify_audit().await.unwrap() {
             AuditVerdict::Broken(link) => assert_eq!(link.id, 3),
             other => panic!("deletion not detected: {other:?}"),
+        }
+    }
+
+    async fn events_cut_off_the_end_of_the_audit_trail_are_noticed(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        app.json(Method::POST, "/api/v1/patients", two_tumor_patient()).await;
+        let last = app.audit_count();
+        db.db.run_blocking(move |c: &mut AnyConnection| {
+            let sql = match c {
+                AnyConnection::Postgresql(_) => format!("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete; DELETE FROM audit_events WHERE id = {last}"),
+                AnyConnection::Sqlite(_) => format!("DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE id = {last}"),
+            };
+            c.batch_execute(&sql).map_err(StoreError::from)
+        }).unwrap();
+        match app.registry.verify_audit().await.unwrap() {
+            AuditVerdict::Broken(link) => assert_eq!(link.id, last),
+            other => panic!("a cut-off end was not noticed: {other:?}"),
         }
     }
 }

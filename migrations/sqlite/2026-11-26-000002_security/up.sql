@@ -58,15 +58,13 @@ CREATE INDEX audit_events_at_idx ON audit_events (at);
 CREATE INDEX audit_events_user_idx ON audit_events (user_id);
 CREATE INDEX audit_events_entity_idx ON audit_events (entity_kind, entity_id);
 
--- The head of the chain: one row, updated with every event, so concurrent writers queue on
--- its row lock and each sees the hash of the one before.
+-- The head of the chain: one row whose counter every event takes its id from, so concurrent
+-- writers queue on its row lock and each finds the event before it already written.
 CREATE TABLE audit_head (
-    id         INTEGER PRIMARY KEY,
-    last_id    BIGINT NOT NULL,
-    last_hash  TEXT NOT NULL
+    id       INTEGER PRIMARY KEY,
+    last_id  BIGINT NOT NULL
 );
-INSERT INTO audit_head (id, last_id, last_hash)
-VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+INSERT INTO audit_head (id, last_id) VALUES (1, 0);
 
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
 BEGIN
