@@ -167,7 +167,8 @@ impl Registry {
                             .join(",")
                     ));
                 }
-                load_patient(conn, id, false, &access.scope)
+                let patient = load::<PatientRecord>(conn, id)?;
+                with_own_tumors(conn, patient, false, &access.scope)
             },
         )
         .await
@@ -231,8 +232,8 @@ impl Registry {
             "patient.read",
             facts,
             move |conn, _| {
-                let _: PatientRecord = load_visible(conn, id, &access.scope)?;
-                load_patient(conn, id, include_deleted_tumors, &access.scope)
+                let patient: PatientRecord = load_visible(conn, id, &access.scope)?;
+                with_own_tumors(conn, patient, include_deleted_tumors, &access.scope)
             },
         )
         .await
@@ -847,17 +848,18 @@ fn state_at(
     Ok((dictionary_version, items))
 }
 
-fn load_patient(
+/// A patient with those of its tumors the caller may see.
+fn with_own_tumors(
     conn: &mut AnyConnection,
-    id: PatientId,
+    patient: PatientRecord,
     include_deleted_tumors: bool,
     scope: &FacilityScope,
 ) -> Result<PatientWithTumors, AppError> {
-    let patient = load::<PatientRecord>(conn, id)?;
-    let tumors: Vec<TumorRecord> = q::tumors_of_patients(conn, &[id], include_deleted_tumors)?
-        .into_iter()
-        .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
-        .collect();
+    let tumors: Vec<TumorRecord> =
+        q::tumors_of_patients(conn, &[patient.id], include_deleted_tumors)?
+            .into_iter()
+            .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
+            .collect();
     Ok(PatientWithTumors { patient, tumors })
 }
 
