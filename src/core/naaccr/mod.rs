@@ -12,6 +12,7 @@
 pub mod date;
 pub mod dictionary;
 pub mod value;
+pub mod xml;
 
 pub use date::{DateError, DateTimeError, NaaccrDate, NaaccrDateTime, TimeZone};
 pub use dictionary::{
