@@ -1,6 +1,7 @@
 //! The command line: one binary whose subcommands are the server and the batch tools.
 
 mod security;
+mod xml;
 
 use crate::app::auth::{Auth, AuthSettings, SigningKeys};
 use crate::app::{Dictionaries, Registry, SystemClock};
@@ -40,6 +41,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(security::AuditCommand),
+    /// NAACCR XML files: validate (no database needed).
+    #[command(subcommand)]
+    Xml(xml::XmlCommand),
 }
 
 /// Dictionary look-ups for support staff.
@@ -57,8 +61,17 @@ pub enum DictionaryCommand {
     List,
 }
 
-/// Runs the parsed command line.
-pub async fn run(cli: Cli) -> Result<()> {
+/// Runs the parsed command line; the exit status to end with.
+pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    if let Command::Xml(cmd) = cli.command {
+        return xml::run_xml(&cli.database, cmd);
+    }
+    run_other(cli)
+        .await
+        .map(|()| std::process::ExitCode::SUCCESS)
+}
+
+async fn run_other(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(serve) => run_serve(&cli.database, &serve).await,
         Command::Migrate => {
@@ -70,6 +83,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Dictionary(cmd) => run_dictionary(&cli.database, cmd),
         Command::Users(cmd) => security::run_users(&cli.database, cmd).await,
         Command::Audit(cmd) => security::run_audit(&cli.database, cmd).await,
+        Command::Xml(cmd) => xml::run_xml(&cli.database, cmd).map(|_| ()),
     }
 }
 

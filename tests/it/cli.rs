@@ -278,3 +278,48 @@ fn serve_speaks_tls_when_given_a_certificate_and_key() {
     let stdout = std::fs::read_to_string(dir.path().join("stdout.txt")).unwrap();
     assert!(stdout.contains("listening on https://"), "{stdout}");
 }
+
+#[test]
+fn xml_validate_passes_the_samples_and_reports_problems_with_positions() {
+    let samples =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/naaccr-samples");
+    let a1000 = samples.join("naaccr-xml-sample-v250-abstract-1000.xml.gz");
+    let (ok, out, err) = run(&["xml", "validate", a1000.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.is_empty());
+    // ../shared/naaccr/README.md: 943 patients, 1,000 tumors, 97,767 items.
+    assert!(
+        err.contains("943 patients, 1000 tumors, 97767 items, 0 problem(s)"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, "<?xml version=\"1.0\"?>\n<NaaccrData baseDictionaryUri=\"http://naaccr.org/naaccrxml/naaccr-dictionary-260.xml\" recordType=\"A\" specificationVersion=\"1.8\" xmlns=\"http://naaccr.org/naaccrxml\">\n<Patient>\n  <Item naaccrId=\"dateOfBirth\">20230231</Item>\n</Patient>\n</NaaccrData>\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["xml", "validate", "--json", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let line: serde_json::Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(
+        line,
+        serde_json::json!({
+            "file": bad.to_str().unwrap(), "code": "invalid_date", "severity": "error",
+            "message": "invalid date: the day does not exist in that month of that year",
+            "line": 4, "column": 3, "patient": 1, "tumor": null, "naaccrId": "dateOfBirth"
+        })
+    );
+
+    let out = Command::new(BIN)
+        .args([
+            "xml",
+            "validate",
+            bad.to_str().unwrap(),
+            "/no/such/file.xml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
