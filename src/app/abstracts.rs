@@ -138,31 +138,22 @@ impl Registry {
                 for t in &tumor_items {
                     access.check_new_tumor(t)?;
                 }
-                let version = dict.version().to_owned();
-                let id = q::insert_patient(conn, &version, &patient_items, now)?;
+                let stamp = access.stamp(now);
+                let (id, tumor_ids) = insert_new_abstract(
+                    conn,
+                    dict.version(),
+                    &patient_items,
+                    &tumor_items,
+                    &stamp,
+                )?;
                 facts.id = Some(id.0);
                 facts.items = patient_items.keys().cloned().collect();
-                record_version(
-                    conn,
-                    EntityKind::Patient,
-                    id.0,
-                    RowVersion::FIRST,
-                    VersionAction::Create,
-                    &version,
-                    &diff(&ItemMap::new(), &patient_items),
-                    None,
-                    now,
-                )?;
-                let mut tumor_ids = Vec::new();
-                for items in &tumor_items {
-                    tumor_ids.push(insert_tumor_with_history(conn, id, &version, items, now)?.0);
-                }
                 if !tumor_ids.is_empty() {
                     facts.detail = Some(format!(
                         "tumors created: {}",
                         tumor_ids
                             .iter()
-                            .map(i64::to_string)
+                            .map(|t| t.0.to_string())
                             .collect::<Vec<_>>()
                             .join(",")
                     ));
@@ -207,7 +198,13 @@ impl Registry {
                 let items = validate_new_items(&dict, ParentElement::Tumor, &items, "tumor")
                     .map_err(AppError::Invalid)?;
                 access.check_new_tumor(&items)?;
-                let id = insert_tumor_with_history(conn, patient, dict.version(), &items, now)?;
+                let id = insert_tumor_with_history(
+                    conn,
+                    patient,
+                    dict.version(),
+                    &items,
+                    &access.stamp(now),
+                )?;
                 facts.id = Some(id.0);
                 facts.items = items.keys().cloned().collect();
                 load::<TumorRecord>(conn, id)
@@ -318,7 +315,7 @@ impl Registry {
                     changes: &changes,
                     reason: None,
                 };
-                write_change::<R>(conn, id, expected, &change, now)
+                write_change::<R>(conn, id, expected, &change, &access.stamp(now))
             },
         )
         .await
@@ -408,7 +405,7 @@ impl Registry {
                     changes: &[],
                     reason: Some(&reason),
                 };
-                write_change::<R>(conn, id, expected, &change, now)
+                write_change::<R>(conn, id, expected, &change, &access.stamp(now))
             },
         )
         .await
@@ -501,7 +498,7 @@ impl Registry {
                     changes: &changes,
                     reason: Some(&reason),
                 };
-                write_change::<R>(conn, id, expected, &change, now)
+                write_change::<R>(conn, id, expected, &change, &access.stamp(now))
             },
         )
         .await
@@ -616,27 +613,43 @@ impl Registry {
 
 /// What the caller may see and change, taken from its account for the work in a transaction.
 #[derive(Debug, Clone)]
-struct Access {
+pub(crate) struct Access {
     scope: FacilityScope,
     registrar: bool,
+    actor: Option<String>,
 }
 
 impl Access {
-    fn of(ctx: &RequestContext) -> Self {
+    pub(crate) fn of(ctx: &RequestContext) -> Self {
         match &ctx.principal {
             Some(p) => Self {
                 scope: p.scope.clone(),
                 registrar: p.role == Role::Registrar,
+                actor: Some(p.login.clone()),
             },
             None => Self {
                 scope: FacilityScope::All,
                 registrar: false,
+                actor: ctx.system.as_ref().map(|s| format!("system:{s}")),
             },
         }
     }
 
+    /// Who the caller is, for history rows and batches.
+    pub(crate) fn actor(&self) -> Option<&str> {
+        self.actor.as_deref()
+    }
+
+    /// The stamp of a change made now by this caller.
+    pub(crate) fn stamp(&self, now: NaiveDateTime) -> Stamp {
+        Stamp {
+            at: now,
+            actor: self.actor.clone(),
+        }
+    }
+
     /// A new tumor must be of a facility the caller may see.
-    fn check_new_tumor(&self, items: &ItemMap) -> Result<(), AppError> {
+    pub(crate) fn check_new_tumor(&self, items: &ItemMap) -> Result<(), AppError> {
         if self
             .scope
             .can_see(items.get("reportingFacility").map(String::as_str))
@@ -742,8 +755,9 @@ fn write_change<R: Versioned>(
     id: R::Id,
     expected: RowVersion,
     change: &Change<'_>,
-    now: NaiveDateTime,
+    stamp: &Stamp,
 ) -> Result<R, AppError> {
+    let now = stamp.at;
     let written = match change.write {
         Write::Items(items) => {
             R::update_versioned(conn, id, expected, change.dictionary_version, items, now)?
@@ -762,7 +776,7 @@ fn write_change<R: Versioned>(
         change.dictionary_version,
         change.changes,
         change.reason,
-        now,
+        stamp,
     )?;
     load(conn, id)
 }
@@ -780,7 +794,7 @@ fn record_version(
     dictionary_version: &str,
     changes: &[ItemChange],
     reason: Option<&str>,
-    at: NaiveDateTime,
+    stamp: &Stamp,
 ) -> Result<(), AppError> {
     q::insert_version(
         conn,
@@ -792,11 +806,53 @@ fn record_version(
             dictionary_version,
             changes,
             reason,
-            actor: None,
-            at,
+            actor: stamp.actor.as_deref(),
+            at: stamp.at,
         },
     )?;
     Ok(())
+}
+
+/// When a change is made and by whom, for its history rows.
+#[derive(Debug, Clone)]
+pub(crate) struct Stamp {
+    /// When (UTC).
+    pub at: NaiveDateTime,
+    /// Who: a login, `system:COMMAND`, or `import:BATCH`.
+    pub actor: Option<String>,
+}
+
+/// Inserts a new patient and its tumors, each at version 1 with its `create` history row.
+pub(crate) fn insert_new_abstract(
+    conn: &mut AnyConnection,
+    dictionary_version: &str,
+    patient_items: &ItemMap,
+    tumor_items: &[ItemMap],
+    stamp: &Stamp,
+) -> Result<(PatientId, Vec<TumorId>), AppError> {
+    let id = q::insert_patient(conn, dictionary_version, patient_items, stamp.at)?;
+    record_version(
+        conn,
+        EntityKind::Patient,
+        id.0,
+        RowVersion::FIRST,
+        VersionAction::Create,
+        dictionary_version,
+        &diff(&ItemMap::new(), patient_items),
+        None,
+        stamp,
+    )?;
+    let mut tumor_ids = Vec::with_capacity(tumor_items.len());
+    for items in tumor_items {
+        tumor_ids.push(insert_tumor_with_history(
+            conn,
+            id,
+            dictionary_version,
+            items,
+            stamp,
+        )?);
+    }
+    Ok((id, tumor_ids))
 }
 
 fn insert_tumor_with_history(
@@ -804,9 +860,9 @@ fn insert_tumor_with_history(
     patient: PatientId,
     version: &str,
     items: &ItemMap,
-    now: NaiveDateTime,
+    stamp: &Stamp,
 ) -> Result<TumorId, AppError> {
-    let id = q::insert_tumor(conn, patient, version, items, now)?;
+    let id = q::insert_tumor(conn, patient, version, items, stamp.at)?;
     record_version(
         conn,
         EntityKind::Tumor,
@@ -816,7 +872,7 @@ fn insert_tumor_with_history(
         version,
         &diff(&ItemMap::new(), items),
         None,
-        now,
+        stamp,
     )?;
     Ok(id)
 }

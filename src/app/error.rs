@@ -75,6 +75,10 @@ pub enum AppError {
         /// Seconds to wait.
         retry_after_secs: u64,
     },
+    /// An import in `all` mode found problems (or the file could not be read to its end):
+    /// nothing was written. The outcome lists every problem.
+    #[error("the import was refused: nothing was written")]
+    ImportRefused(Box<crate::app::imports::ImportOutcome>),
     /// A fault inside the service (not the caller's).
     #[error("internal error: {0}")]
     Internal(String),
@@ -87,7 +91,7 @@ impl AppError {
     /// The code recorded in the audit trail for this failure.
     pub fn audit_detail(&self) -> &'static str {
         match self {
-            AppError::Invalid(_) => "invalid",
+            AppError::Invalid(_) | AppError::ImportRefused(_) => "invalid",
             AppError::NotFound { .. } | AppError::NotFoundUser { .. } => "not_found",
             AppError::OutOfScope { .. } => "out_of_scope",
             AppError::VersionConflict { .. } => "version_conflict",

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod dictionaries;
 mod error;
+pub mod imports;
 pub mod search;
 mod versioned;
 

@@ -1,5 +1,6 @@
 //! The command line: one binary whose subcommands are the server and the batch tools.
 
+mod import;
 mod security;
 mod xml;
 
@@ -41,6 +42,8 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(security::AuditCommand),
+    /// Import NAACCR XML files (gzip or not) into the database.
+    Import(import::ImportArgs),
     /// NAACCR XML files: validate (no database needed).
     #[command(subcommand)]
     Xml(xml::XmlCommand),
@@ -63,8 +66,10 @@ pub enum DictionaryCommand {
 
 /// Runs the parsed command line; the exit status to end with.
 pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
-    if let Command::Xml(cmd) = cli.command {
-        return xml::run_xml(&cli.database, cmd);
+    match cli.command {
+        Command::Xml(cmd) => return xml::run_xml(&cli.database, cmd),
+        Command::Import(args) => return import::run_import(&cli.database, args).await,
+        _ => {}
     }
     run_other(cli)
         .await
@@ -84,6 +89,7 @@ async fn run_other(cli: Cli) -> Result<()> {
         Command::Users(cmd) => security::run_users(&cli.database, cmd).await,
         Command::Audit(cmd) => security::run_audit(&cli.database, cmd).await,
         Command::Xml(cmd) => xml::run_xml(&cli.database, cmd).map(|_| ()),
+        Command::Import(args) => import::run_import(&cli.database, args).await.map(|_| ()),
     }
 }
 

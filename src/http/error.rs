@@ -209,6 +209,35 @@ impl From<AppError> for ApiError {
                     .push(("Retry-After", retry_after_secs.to_string()));
                 a
             }
+            AppError::ImportRefused(outcome) => {
+                let mut a = ApiError::new(
+                    ErrorCode::ValidationFailed,
+                    format!(
+                        "the import was refused: {} of {} patients have problems; nothing was written",
+                        outcome.rejected.len(),
+                        outcome.patients_read
+                    ),
+                );
+                a.details = outcome
+                    .rejected
+                    .iter()
+                    .flat_map(|r| {
+                        r.problems.iter().map(move |p| ErrorDetail {
+                            item: p.naaccr_id.clone(),
+                            record: Some(format!("patient {} (line {})", r.patient, r.line)),
+                            code: p.code.clone(),
+                            problem: format!("line {}, column {}: {}", p.line, p.column, p.message),
+                        })
+                    })
+                    .chain(outcome.fatal.iter().map(|p| ErrorDetail {
+                        item: None,
+                        record: None,
+                        code: p.code.clone(),
+                        problem: format!("line {}, column {}: {}", p.line, p.column, p.message),
+                    }))
+                    .collect();
+                a
+            }
             AppError::Internal(reason) => {
                 tracing::error!(error = %reason, "internal failure");
                 ApiError::new(ErrorCode::InternalError, "internal error")

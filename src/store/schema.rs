@@ -145,3 +145,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_head
 );
+
+diesel::table! {
+    /// NAACCR XML files imported: counts, the rejected patients' report, the file's SHA-256.
+    import_batches (id) {
+        id -> BigInt,
+        file_name -> Text,
+        sha256 -> Text,
+        mode -> Text,
+        status -> Text,
+        dictionary_version -> Text,
+        patients_read -> BigInt,
+        patients_imported -> BigInt,
+        patients_rejected -> BigInt,
+        tumors_imported -> BigInt,
+        report -> Text,
+        imported_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

@@ -14,6 +14,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod dictionaries_api;
+mod imports;
 mod migrations;
 mod openapi;
 mod real_abstracts;
