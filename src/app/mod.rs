@@ -9,6 +9,7 @@ pub mod dictionaries;
 mod error;
 pub mod imports;
 pub mod search;
+pub mod synth;
 mod versioned;
 
 pub use clock::{Clock, FixedClock, ManualClock, SystemClock};

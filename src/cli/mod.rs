@@ -2,6 +2,7 @@
 
 mod import;
 mod security;
+mod synth;
 mod xml;
 
 use crate::app::auth::{Auth, AuthSettings, SigningKeys};
@@ -44,6 +45,8 @@ pub enum Command {
     Audit(security::AuditCommand),
     /// Import NAACCR XML files (gzip or not) into the database.
     Import(import::ImportArgs),
+    /// Write realistic synthetic NAACCR XML, reproducible from a seed (no database needed).
+    Synth(synth::SynthArgs),
     /// NAACCR XML files: validate (no database needed).
     #[command(subcommand)]
     Xml(xml::XmlCommand),
@@ -90,6 +93,7 @@ async fn run_other(cli: Cli) -> Result<()> {
         Command::Audit(cmd) => security::run_audit(&cli.database, cmd).await,
         Command::Xml(cmd) => xml::run_xml(&cli.database, cmd).map(|_| ()),
         Command::Import(args) => import::run_import(&cli.database, args).await.map(|_| ()),
+        Command::Synth(args) => synth::run_synth(&cli.database, args),
     }
 }
 

@@ -7,3 +7,4 @@ pub mod audit;
 pub mod auth;
 pub mod naaccr;
 pub mod problem;
+pub mod synth;
