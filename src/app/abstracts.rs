@@ -68,7 +68,7 @@ pub const PAGE_SIZES: std::ops::RangeInclusive<i64> = 1..=500;
 const MAX_REASON_CHARS: usize = 1_000;
 
 impl Registry {
-    fn dictionary(&self, version: Option<&str>) -> Result<Arc<DictionarySet>, AppError> {
+    pub(crate) fn dictionary(&self, version: Option<&str>) -> Result<Arc<DictionarySet>, AppError> {
         let version = version.unwrap_or(self.dictionaries.default_version());
         self.dictionaries.get(version).cloned().ok_or_else(|| {
             AppError::invalid(
@@ -595,7 +595,7 @@ impl Registry {
 
 impl Registry {
     /// A listing's filter, checked (after the caller's role was), limited to its facilities.
-    fn scoped_filter(
+    pub(crate) fn scoped_filter(
         &self,
         input: FilterInput,
         limit: i64,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod dictionaries;
 mod error;
+pub mod exports;
 pub mod imports;
 pub mod search;
 pub mod synth;

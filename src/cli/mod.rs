@@ -1,5 +1,6 @@
 //! The command line: one binary whose subcommands are the server and the batch tools.
 
+mod export;
 mod import;
 mod security;
 mod synth;
@@ -43,6 +44,8 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(security::AuditCommand),
+    /// Export abstracts as NAACCR XML (gzip when the name ends in .gz).
+    Export(export::ExportArgs),
     /// Import NAACCR XML files (gzip or not) into the database.
     Import(import::ImportArgs),
     /// Write realistic synthetic NAACCR XML, reproducible from a seed (no database needed).
@@ -94,6 +97,7 @@ async fn run_other(cli: Cli) -> Result<()> {
         Command::Xml(cmd) => xml::run_xml(&cli.database, cmd).map(|_| ()),
         Command::Import(args) => import::run_import(&cli.database, args).await.map(|_| ()),
         Command::Synth(args) => synth::run_synth(&cli.database, args),
+        Command::Export(args) => export::run_export(&cli.database, args).await,
     }
 }
 

@@ -583,6 +583,26 @@ pub fn list_tumors(
     .collect()
 }
 
+/// The live tumors of these patients that match `filter`, in id order (exports).
+pub fn tumors_matching(
+    conn: &mut AnyConnection,
+    filter: &TumorFilter,
+    patient_ids: &[PatientId],
+) -> Result<Vec<TumorRecord>, StoreError> {
+    let ids: Vec<i64> = patient_ids.iter().map(|p| p.0).collect();
+    filter_tumors!(
+        tumors::table.inner_join(patients::table).into_boxed(),
+        filter
+    )
+    .filter(tumors::patient_id.eq_any(ids))
+    .select(TUMOR_COLUMNS)
+    .order(tumors::id.asc())
+    .load::<TumorRow>(conn)?
+    .into_iter()
+    .map(tumor_from_row)
+    .collect()
+}
+
 /// What a person search looks for; unset fields match anything. Names match by folded prefix.
 #[derive(Debug, Clone, Default)]
 pub struct PersonQuery {
