@@ -152,13 +152,10 @@ backend_tests! {
     }
 }
 
+type Items = std::collections::BTreeMap<String, String>;
+
 /// Every patient of a NAACCR XML file as (patient items, tumor items), in file order.
-fn read_all(
-    path: &Path,
-) -> Vec<(
-    std::collections::BTreeMap<String, String>,
-    Vec<std::collections::BTreeMap<String, String>>,
-)> {
+fn read_all(path: &Path) -> Vec<(Items, Vec<Items>)> {
     use tumor_registry::core::naaccr::xml::{MaybeGzip, NaaccrReader, ReaderOptions};
     let dictionaries = crate::harness::dictionaries();
     let provider = |v: &str| dictionaries.get(v).cloned();
