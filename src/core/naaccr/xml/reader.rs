@@ -6,6 +6,11 @@
 //! order and meaning of the root checks; `NaaccrPatientConverter`: item checks). Memory stays
 //! flat whatever the file size: the parser reads into one reused buffer, and
 //! [`NaaccrReader::read_patient_into`] recycles the previous patient's strings.
+//!
+//! Speed: quick-xml's plain `Reader` parses, and the reader keeps the namespace scopes itself
+//! (only tags with `xmlns` in them are looked at). Most items have the plain form
+//! `<Item naaccrId="...">text</Item>` on one line; those are read straight from the input
+//! buffer without the parser, with the same checks, positions and results.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -13,17 +18,17 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
 use std::sync::Arc;
 
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use quick_xml::errors::{Error as XmlError, SyntaxError};
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{Namespace, ResolveResult};
+use quick_xml::name::{Namespace, NamespaceError, NamespaceResolver, ResolveResult};
 
 use super::super::dictionary::{
     DictionarySet, ItemDef, NAACCR_XML_NAMESPACE, ParentElement, RecordType, SpecVersion,
     version_from_uri,
 };
 use super::super::value::{ValueProblem, validate_value_into};
-use super::input::{Counted, io_problem};
+use super::input::{Counted, find_any, find_either, io_problem};
 use super::problem::{FatalError, FatalKind, ItemProblem, ItemProblemKind};
 
 /// Where the reader finds the dictionaries a file names.
@@ -344,7 +349,15 @@ struct State {
 
 /// Reads a NAACCR XML data file: the root on construction, then one patient per call.
 pub struct NaaccrReader<R: BufRead> {
-    xml: NsReader<Counted<R>>,
+    xml: Reader<Counted<R>>,
+    /// Namespace scopes, kept apart from the parser (see [`Scopes`]).
+    scopes: Scopes,
+    /// Bytes consumed by [`Self::fast_item`], behind the parser's back (added to its
+    /// position).
+    bypassed: u64,
+    /// True when the parser is between markup (its last event was not text or a reference),
+    /// so that the next bytes may be read without it.
+    plain_next: bool,
     buf: Vec<u8>,
     dictionaries: Arc<DictionarySet>,
     root: RootData,
@@ -406,6 +419,123 @@ fn element_of(local: &[u8]) -> Element {
 
 fn is_naaccr(ns: &ResolveResult<'_>) -> bool {
     matches!(ns, ResolveResult::Bound(Namespace(uri)) if *uri == NAACCR_XML_NAMESPACE.as_bytes())
+}
+
+/// Namespace scopes (Namespaces in XML 1.0), kept by the reader rather than by quick-xml's
+/// `NsReader`, which looks through the attributes of every start tag for declarations. Here
+/// only a start tag with `xmlns` in its attribute part can declare one, so only such tags are
+/// handed to the resolver (which then opens a scope for them); the others cost a byte search.
+/// The results are those of `NsReader`: same resolver, same scopes, same errors.
+struct Scopes {
+    resolver: NamespaceResolver,
+    /// Nesting depth of the open element (0 outside the root).
+    depth: usize,
+    /// Depths of the open elements that declared namespaces (each one scope in the resolver).
+    pushed: Vec<usize>,
+    /// Whether an unprefixed element name is now in the NAACCR namespace.
+    default_naaccr: bool,
+}
+
+impl Scopes {
+    fn new() -> Self {
+        Self {
+            resolver: NamespaceResolver::default(),
+            depth: 0,
+            pushed: Vec::new(),
+            default_naaccr: false,
+        }
+    }
+
+    /// Keeps the scopes for one event; for a start or empty tag, also says whether the element
+    /// is in the NAACCR namespace (false for the other events).
+    fn event(&mut self, event: &Event<'_>) -> Result<bool, NamespaceError> {
+        match event {
+            Event::Start(e) => self.open(e, false, is_naaccr),
+            Event::Empty(e) => self.open(e, true, is_naaccr),
+            Event::End(_) => {
+                self.close();
+                Ok(false)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Opens an element (and closes it again when it is empty), resolving its name with `f`.
+    fn open<T>(
+        &mut self,
+        e: &BytesStart<'_>,
+        empty: bool,
+        f: impl FnOnce(&ResolveResult<'_>) -> T,
+    ) -> Result<T, NamespaceError> {
+        let content: &[u8] = e;
+        let declares =
+            declares_namespace(content.get(e.name().as_ref().len()..).unwrap_or_default());
+        if !empty {
+            self.depth += 1;
+        }
+        if declares {
+            self.resolver.push(e)?;
+        }
+        let result = f(&self.resolver.resolve_element(e.name()).0);
+        if declares {
+            if empty {
+                self.resolver.pop();
+            } else {
+                self.pushed.push(self.depth);
+                self.update_default();
+            }
+        }
+        Ok(result)
+    }
+
+    fn close(&mut self) {
+        if self.pushed.last() == Some(&self.depth) {
+            self.pushed.pop();
+            self.resolver.pop();
+            self.update_default();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn update_default(&mut self) {
+        let (ns, _) = self
+            .resolver
+            .resolve_element(quick_xml::name::QName(b"Item"));
+        self.default_naaccr = is_naaccr(&ns);
+    }
+}
+
+/// True when the attribute part of a start tag may declare a namespace: it holds `xmlns`
+/// (every `xmlns` and `xmlns:prefix` attribute does; a false positive only costs a full look).
+fn declares_namespace(attributes: &[u8]) -> bool {
+    let mut rest = attributes;
+    while let Some(x) = rest.iter().position(|&b| b == b'x') {
+        let Some(after) = rest.get(x + 1..) else {
+            return false;
+        };
+        if after.starts_with(b"mlns") {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// Reads the next event into `buf` and keeps the namespace scopes; for a start or empty tag,
+/// also says whether it is in the NAACCR namespace.
+fn read_event<'b, R: BufRead>(
+    xml: &mut Reader<Counted<R>>,
+    scopes: &mut Scopes,
+    buf: &'b mut Vec<u8>,
+) -> Result<(Event<'b>, bool), FatalKind> {
+    let result = match xml.read_event_into(buf) {
+        Ok(event) => scopes
+            .event(&event)
+            .map(|naaccr| (event, naaccr))
+            .map_err(XmlError::from),
+        Err(e) => Err(e),
+    };
+    result.map_err(|e| map_xml_error(&e, xml.get_mut().exceeded.as_ref()))
 }
 
 fn fatal(kind: FatalKind, at: Mark) -> FatalError {
@@ -530,7 +660,8 @@ impl<R: BufRead> NaaccrReader<R> {
         options: ReaderOptions,
     ) -> Result<Self, FatalError> {
         let counted = Counted::new(input, options.max_line_bytes, options.max_value_bytes);
-        let mut xml = NsReader::from_reader(counted);
+        let mut xml = Reader::from_reader(counted);
+        let mut scopes = Scopes::new();
         let config = xml.config_mut();
         // Exact positions in the prolog: blanks are events there. From the root on, blank text
         // between elements is skipped by the parser; trimming is switched off while an item's
@@ -544,10 +675,21 @@ impl<R: BufRead> NaaccrReader<R> {
         // Prolog: declaration, comments, processing instructions, whitespace, then the root.
         let (root_mark, root_empty, attrs) = loop {
             buf.clear();
-            let at = mark(&mut xml);
-            let result = xml.read_resolved_event_into(&mut buf);
-            let (ns, event) = match result {
-                Ok(pair) => pair,
+            let at = mark(&mut xml, 0);
+            let result = xml.read_event_into(&mut buf);
+            // The root's namespace is resolved below (its URI goes into the error).
+            let event = match result {
+                Ok(event @ (Event::Start(_) | Event::Empty(_))) => event,
+                Ok(event) => match scopes.event(&event) {
+                    Ok(_) => event,
+                    Err(e) => {
+                        let exceeded = xml.get_mut().exceeded.clone();
+                        return Err(fatal(
+                            map_xml_error(&XmlError::from(e), exceeded.as_ref()),
+                            at,
+                        ));
+                    }
+                },
                 Err(e) => {
                     let exceeded = xml.get_mut().exceeded.clone();
                     return Err(fatal(map_xml_error(&e, exceeded.as_ref()), at));
@@ -575,6 +717,19 @@ impl<R: BufRead> NaaccrReader<R> {
                 }
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(event, Event::Empty(_));
+                    // None when in the NAACCR namespace, else what the element is in.
+                    let found = scopes
+                        .open(e, empty, |ns| match ns {
+                            _ if is_naaccr(ns) => None,
+                            ResolveResult::Bound(Namespace(uri)) => {
+                                Some(String::from_utf8_lossy(uri).into_owned())
+                            }
+                            _ => Some("no namespace".to_owned()),
+                        })
+                        .map_err(|e| {
+                            let exceeded = xml.get_mut().exceeded.clone();
+                            fatal(map_xml_error(&XmlError::from(e), exceeded.as_ref()), at)
+                        })?;
                     let local = e.local_name();
                     if local.as_ref() != b"NaaccrData" {
                         return Err(fatal(
@@ -584,13 +739,7 @@ impl<R: BufRead> NaaccrReader<R> {
                             at,
                         ));
                     }
-                    if !is_naaccr(&ns) {
-                        let found = match &ns {
-                            ResolveResult::Bound(Namespace(uri)) => {
-                                String::from_utf8_lossy(uri).into_owned()
-                            }
-                            _ => "no namespace".to_owned(),
-                        };
+                    if let Some(found) = found {
                         return Err(fatal(FatalKind::WrongNamespace { found }, at));
                     }
                     let mut attrs: Vec<(Vec<u8>, String)> = Vec::new();
@@ -725,6 +874,9 @@ impl<R: BufRead> NaaccrReader<R> {
         };
         let mut reader = Self {
             xml,
+            scopes,
+            bypassed: 0,
+            plain_next: true,
             buf,
             dictionaries: set,
             root: RootData {
@@ -868,6 +1020,9 @@ impl<R: BufRead> NaaccrReader<R> {
             tumor: None,
         };
         while !empty {
+            if self.fast_item(place, &mut patient.items, &mut patient.problems)? {
+                continue;
+            }
             let pre = self.next_mark();
             let (step, at) = self.step(pre)?;
             match step {
@@ -954,6 +1109,9 @@ impl<R: BufRead> NaaccrReader<R> {
         self.state.depth = 3;
         let mut done = empty;
         while !done {
+            if self.fast_item(place, items, problems)? {
+                continue;
+            }
             let pre = self.next_mark();
             let (step, at) = self.step(pre)?;
             match step {
@@ -1094,7 +1252,7 @@ impl<R: BufRead> NaaccrReader<R> {
     }
 
     fn next_mark(&mut self) -> Mark {
-        mark(&mut self.xml)
+        mark(&mut self.xml, self.bypassed)
     }
 
     fn count_element(&mut self, at: Mark) -> Result<(), FatalError> {
@@ -1110,20 +1268,15 @@ impl<R: BufRead> NaaccrReader<R> {
     /// Returns the step and where it starts (for a start tag, the position of its `<`).
     fn step(&mut self, at: Mark) -> Result<(Step, Mark), FatalError> {
         self.buf.clear();
-        let result = self.xml.read_resolved_event_into(&mut self.buf);
-        let (ns, event) = match result {
-            Ok(pair) => pair,
-            Err(e) => {
-                let exceeded = self.xml.get_mut().exceeded.clone();
-                return Err(fatal(map_xml_error(&e, exceeded.as_ref()), at));
-            }
-        };
+        let (event, naaccr) =
+            read_event(&mut self.xml, &mut self.scopes, &mut self.buf).map_err(|k| fatal(k, at))?;
+        self.plain_next = !matches!(event, Event::Text(_) | Event::GeneralRef(_));
         let step = match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 self.state.tag_len = e.len();
                 self.state.name_len = e.name().as_ref().len();
                 self.state.tag_newlines = e.iter().filter(|&&b| b == b'\n').count() as u64;
-                start_step(&ns, e, matches!(event, Event::Empty(_)))
+                start_step(naaccr, e, matches!(event, Event::Empty(_)))
             }
             Event::End(_) => Step::End,
             Event::Text(t) => Step::Text {
@@ -1140,7 +1293,7 @@ impl<R: BufRead> NaaccrReader<R> {
             Event::DocType(_) => return Err(fatal(FatalKind::DoctypeNotAllowed, at)),
             Event::Eof => Step::Eof,
         };
-        let end = self.xml.buffer_position();
+        let end = self.xml.buffer_position() + self.bypassed;
         let counted = self.xml.get_mut();
         if let Some(kind) = &counted.exceeded {
             return Err(fatal(kind.clone(), at));
@@ -1151,16 +1304,14 @@ impl<R: BufRead> NaaccrReader<R> {
             Step::Naaccr { empty, .. } | Step::Foreign { empty } => {
                 let tag = self.state.tag_len as u64 + if empty { 3 } else { 2 };
                 let offset = end.saturating_sub(tag);
+                // The tag's start may be in a buffer already released: count back from its end.
+                let (line, line_start) = counted.position(counted.offset);
                 let newlines = self.state.tag_newlines;
                 Mark {
                     offset,
-                    line: counted.line.saturating_sub(newlines),
+                    line: line.saturating_sub(newlines),
                     // A tag spanning lines: its line's start is not tracked; column 1.
-                    line_start: if newlines == 0 {
-                        counted.line_start
-                    } else {
-                        offset
-                    },
+                    line_start: if newlines == 0 { line_start } else { offset },
                 }
             }
             _ => at,
@@ -1211,13 +1362,14 @@ impl<R: BufRead> NaaccrReader<R> {
         self.state.id.clear();
         self.state.num.clear();
         let content = self.buf.get(..self.state.tag_len).unwrap_or_default();
-        let (has_id, has_num) = item_attributes(
+        let found = item_attributes(
             content.get(self.state.name_len..).unwrap_or_default(),
             &mut self.state.id,
             &mut self.state.num,
         )
         .map_err(|k| fatal(k, at))?;
-        if !has_id {
+        let has_num = found.num;
+        if !found.id {
             return Err(fatal(FatalKind::MissingNaaccrId, at));
         }
 
@@ -1229,14 +1381,8 @@ impl<R: BufRead> NaaccrReader<R> {
             loop {
                 let here = self.next_mark();
                 self.buf.clear();
-                let result = self.xml.read_event_into(&mut self.buf);
-                let event = match result {
-                    Ok(event) => event,
-                    Err(e) => {
-                        let exceeded = self.xml.get_mut().exceeded.clone();
-                        return Err(fatal(map_xml_error(&e, exceeded.as_ref()), here));
-                    }
-                };
+                let (event, _) = read_event(&mut self.xml, &mut self.scopes, &mut self.buf)
+                    .map_err(|k| fatal(k, here))?;
                 match event {
                     Event::Text(t) => push_text(&mut self.state.text, &t),
                     Event::GeneralRef(r) => {
@@ -1275,7 +1421,70 @@ impl<R: BufRead> NaaccrReader<R> {
                 }
             }
         }
+        self.plain_next = true;
+        self.finish_item(has_num, at, place, items, problems)
+    }
 
+    /// Reads one `Item` of the plain form, `<Item naaccrId="..." ...>text</Item>` with text
+    /// free of references and markup, directly from the input buffer, without the parser;
+    /// false (nothing consumed) when the next element is not of that form, is not wholly
+    /// buffered, or might pass a cap: the parser then reads it. The result, positions and
+    /// problems included, is what the parser path gives.
+    fn fast_item(
+        &mut self,
+        place: Place,
+        items: &mut Vec<Item>,
+        problems: &mut Vec<ItemProblem>,
+    ) -> Result<bool, FatalError> {
+        // The parser must be between markup (not inside text or a reference), and an
+        // unprefixed `Item` without declarations must be in the NAACCR namespace.
+        if !self.plain_next || !self.scopes.default_naaccr {
+            return Ok(false);
+        }
+        let position = self.xml.buffer_position() + self.bypassed;
+        let max_value = self.state.options.max_value_bytes;
+        let counted = self.xml.get_mut();
+        // What the parser path's mark does before the event.
+        counted.start_event();
+        let room = counted.room();
+        let st = &mut self.state;
+        let Some(plain) = plain_item(counted.peek(), max_value, &mut st.id, &mut st.num) else {
+            return Ok(false);
+        };
+        if plain.total as u64 > room {
+            return Ok(false);
+        }
+        st.text.clear();
+        push_text(&mut st.text, plain.value(counted.peek()));
+        let start = counted.offset;
+        counted.consume(plain.total);
+        self.bypassed += plain.total as u64;
+        // Lines up to the item (counted), then through it (known from the blanks).
+        counted.position(start);
+        let (line, line_start) = counted.known(
+            start + plain.total as u64,
+            plain.newlines,
+            plain.last_newline.map(|i| start + i as u64),
+        );
+        let at = Mark {
+            offset: position + plain.blank as u64,
+            line,
+            line_start,
+        };
+        self.count_element(at)?;
+        self.finish_item(plain.has_num, at, place, items, problems)?;
+        Ok(true)
+    }
+
+    /// Checks and keeps an item whose naaccrId, naaccrNum and text are in the state.
+    fn finish_item(
+        &mut self,
+        has_num: bool,
+        at: Mark,
+        place: Place,
+        items: &mut Vec<Item>,
+        problems: &mut Vec<ItemProblem>,
+    ) -> Result<(), FatalError> {
         let st = &mut self.state;
         // The assembled text becomes the item's value; a spare string becomes the next buffer.
         let spare = st
@@ -1391,25 +1600,126 @@ impl<R: BufRead> NaaccrReader<R> {
     }
 }
 
+/// Where the parts of a plain item lie in the buffer (see [`NaaccrReader::fast_item`]).
+struct PlainItem {
+    /// Blanks before the `<`.
+    blank: usize,
+    /// Newlines in the blanks (the only ones in the item), and where the last one is.
+    newlines: u64,
+    last_newline: Option<usize>,
+    /// End of the start tag (after its `>`).
+    tag_end: usize,
+    /// End of the text (its `</Item>` starts here).
+    text_end: usize,
+    /// Whole length, end tag included.
+    total: usize,
+    has_num: bool,
+}
+
+impl PlainItem {
+    fn value<'a>(&self, bytes: &'a [u8]) -> &'a [u8] {
+        bytes.get(self.tag_end..self.text_end).unwrap_or_default()
+    }
+}
+
+/// XML 1.0 section 2.3 `S` (also what the parser skips).
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Recognises blanks and then a plain item at the head of `bytes`: `<Item`, a blank,
+/// attributes that [`item_attributes`] accepts with a naaccrId and without namespace
+/// declarations, `>`, text of at most `max_value` bytes without `<`, `&` or a newline, then
+/// `</Item>`; no newline from the `<` on.
+/// Fills `id` and `num` (also when the answer is no).
+fn plain_item(
+    bytes: &[u8],
+    max_value: usize,
+    id: &mut Vec<u8>,
+    num: &mut Vec<u8>,
+) -> Option<PlainItem> {
+    // Blanks, with their newlines counted.
+    let (mut blank, mut newlines, mut last_newline) = (0, 0, None);
+    for &b in bytes {
+        match b {
+            b'\n' => {
+                newlines += 1;
+                last_newline = Some(blank);
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => break,
+        }
+        blank += 1;
+    }
+    let after = bytes.get(blank..)?.strip_prefix(b"<Item")?;
+    if !after.first().copied().is_some_and(is_blank) {
+        return None;
+    }
+    // No newline from the `<` on (so the item's line is known from the blanks alone).
+    let gt = find_either(after, b'>', b'\n')?;
+    if after.get(gt) != Some(&b'>') {
+        return None;
+    }
+    let attributes = after.get(..gt)?;
+    if attributes.last() == Some(&b'/') {
+        return None;
+    }
+    id.clear();
+    num.clear();
+    // Attributes that item_attributes accepts are read alike by the parser's attribute
+    // iterator, so an `xmlns` key there is the only way the tag can declare a namespace.
+    let found = item_attributes(attributes, id, num).ok()?;
+    if !found.id || found.declares {
+        return None;
+    }
+    let has_num = found.num;
+    let text = after.get(gt + 1..)?;
+    let lt = find_any(text, b'<', b'&', b'\n')?;
+    if lt > max_value || !text.get(lt..)?.starts_with(b"</Item>") {
+        return None;
+    }
+    let tag_end = blank + 5 + gt + 1;
+    Some(PlainItem {
+        blank,
+        newlines,
+        last_newline,
+        tag_end,
+        text_end: tag_end + lt,
+        total: tag_end + lt + 7,
+        has_num,
+    })
+}
+
+/// What [`item_attributes`] found besides the two values.
+struct FoundAttributes {
+    /// `naaccrId` was present.
+    id: bool,
+    /// `naaccrNum` was present.
+    num: bool,
+    /// Some attribute name starts with `xmlns` (a namespace declaration).
+    declares: bool,
+}
+
 /// Reads `naaccrId` and `naaccrNum` from the attribute part of an `Item` start tag (XML 1.0
 /// section 3.1: `S Name Eq AttValue`, quotes single or double; other attributes, such as
-/// extensions in other namespaces, are skipped). Returns which of the two were present.
+/// extensions in other namespaces, are skipped). Says which of the two were present.
 fn item_attributes(
     mut rest: &[u8],
     id: &mut Vec<u8>,
     num: &mut Vec<u8>,
-) -> Result<(bool, bool), FatalKind> {
-    let (mut has_id, mut has_num) = (false, false);
+) -> Result<FoundAttributes, FatalKind> {
+    let (mut has_id, mut has_num, mut declares) = (false, false, false);
     let bad = |what: &str| not_well_formed(format!("malformed attribute in an Item tag: {what}"));
     loop {
         rest = rest.trim_ascii_start();
         if rest.is_empty() || rest == b"/" {
-            return Ok((has_id, has_num));
+            return Ok(FoundAttributes {
+                id: has_id,
+                num: has_num,
+                declares,
+            });
         }
-        let eq = rest
-            .iter()
-            .position(|&b| b == b'=')
-            .ok_or_else(|| bad("missing ="))?;
+        let eq = find_either(rest, b'=', b'=').ok_or_else(|| bad("missing ="))?;
         let (key, after) = rest.split_at(eq);
         let key = key.trim_ascii_end();
         if key.is_empty()
@@ -1419,18 +1729,20 @@ fn item_attributes(
         {
             return Err(bad("bad name"));
         }
+        declares |= key.starts_with(b"xmlns");
         let after = after.get(1..).unwrap_or_default().trim_ascii_start();
         let quote = *after.first().ok_or_else(|| bad("missing value"))?;
         if quote != b'"' && quote != b'\'' {
             return Err(bad("unquoted value"));
         }
         let body = after.get(1..).unwrap_or_default();
-        let close = body
-            .iter()
-            .position(|&b| b == quote)
-            .ok_or_else(|| bad("unclosed value"))?;
+        let close = find_either(body, quote, quote).ok_or_else(|| bad("unclosed value"))?;
         let value = body.get(..close).unwrap_or_default();
-        if value.contains(&b'<') {
+        let (lt, amp) = match find_either(value, b'<', b'&') {
+            None => (false, false),
+            Some(_) => (value.contains(&b'<'), value.contains(&b'&')),
+        };
+        if lt {
             return Err(bad("< in a value"));
         }
         rest = body.get(close + 1..).unwrap_or_default();
@@ -1449,7 +1761,7 @@ fn item_attributes(
             return Err(bad("attribute repeated"));
         }
         *seen = true;
-        if value.contains(&b'&') {
+        if amp {
             let text = std::str::from_utf8(value).map_err(|_| bad("invalid UTF-8"))?;
             let decoded =
                 quick_xml::escape::unescape(text).map_err(|e| not_well_formed(e.to_string()))?;
@@ -1460,8 +1772,8 @@ fn item_attributes(
     }
 }
 
-fn start_step(ns: &ResolveResult<'_>, e: &BytesStart<'_>, empty: bool) -> Step {
-    if is_naaccr(ns) {
+fn start_step(naaccr: bool, e: &BytesStart<'_>, empty: bool) -> Step {
+    if naaccr {
         Step::Naaccr {
             name: element_of(e.local_name().as_ref()),
             empty,
@@ -1471,13 +1783,14 @@ fn start_step(ns: &ResolveResult<'_>, e: &BytesStart<'_>, empty: bool) -> Step {
     }
 }
 
-fn mark<R: BufRead>(xml: &mut NsReader<Counted<R>>) -> Mark {
-    let offset = xml.buffer_position();
+fn mark<R: BufRead>(xml: &mut Reader<Counted<R>>, bypassed: u64) -> Mark {
+    let offset = xml.buffer_position() + bypassed;
     let counted = xml.get_mut();
-    counted.event_start = counted.offset;
+    counted.start_event();
+    let (line, line_start) = counted.position(counted.offset);
     Mark {
         offset,
-        line: counted.line,
-        line_start: counted.line_start,
+        line,
+        line_start,
     }
 }

@@ -276,6 +276,53 @@ fn a_prefixed_naaccr_namespace_reads_like_the_default_one() {
     );
 }
 
+#[test]
+fn plain_items_read_from_the_buffer_match_the_parser_path() {
+    // With a 3-byte buffer (the least that holds a byte order mark) no item is ever wholly
+    // buffered, so every item goes through the parser; with a large one, plain items are read
+    // straight from the buffer.
+    let docs = [
+        doc(
+            "  <Patient>\r\n\t<Item naaccrId=\"patientIdNumber\" naaccrNum=\"20\">1</Item>\r\n<Item\n  naaccrId=\"race1\">01</Item>\n<Item naaccrId=\"race2\"/><Item naaccrId=\"race3\"></Item><Item naaccrId=\"nope\">x</Item><Item naaccrId='primarySite'>C1</Item>\n<Tumor>\n<Item naaccrId=\"textRemarks\">a\r\nb &amp; c</Item><Item naaccrId=\"nameLast\" other=\"a>b\">Smith</Item></Tumor></Patient>\n",
+        ),
+        doc(
+            "<Patient xmlns:e=\"urn:e\"><Item xmlns=\"urn:other\" naaccrId=\"race1\">01</Item><Item naaccrId=\"race2\" xmlns:n=\"urn:n\">02</Item><e:x><Item naaccrId=\"race3\">03</Item></e:x><Tumor xmlns=\"urn:t\"><Item naaccrId=\"race4\">04</Item></Tumor><Item naaccrId=\"race5\">05</Item></Patient>\n",
+        ),
+        format!(
+            "\u{feff}{}",
+            doc(
+                "<Patient>\n    <Item naaccrId=\"race1\">01</Item>\n    <Item naaccrId=\"race1\">02</Item>\n</Patient>\n"
+            )
+        ),
+        format!(
+            "<n:NaaccrData xmlns:n=\"http://naaccr.org/naaccrxml\" baseDictionaryUri=\"{V260}\" recordType=\"I\" specificationVersion=\"1.8\">\n<n:Patient>\n <n:Item naaccrId=\"race1\">01</n:Item>\n <Item naaccrId=\"race2\">02</Item>\n</n:Patient></n:NaaccrData>"
+        ),
+    ];
+    for xml in &docs {
+        let read_in = |capacity: usize| {
+            let mut reader = match NaaccrReader::new(
+                BufReader::with_capacity(capacity, xml.as_bytes()),
+                &provider,
+                ReaderOptions::default(),
+            ) {
+                Ok(reader) => reader,
+                Err(e) => return format!("{e:?}"),
+            };
+            let mut out = format!("{:?}", reader.root());
+            loop {
+                match reader.next_patient() {
+                    Ok(Some(p)) => out += &format!("{p:?}"),
+                    Ok(None) => break out,
+                    Err(e) => break out + &format!("{e:?}"),
+                }
+            }
+        };
+        let parsed = read_in(3);
+        assert_eq!(read_in(8192), parsed, "{xml}");
+        assert_eq!(read_in(7), parsed, "{xml}");
+    }
+}
+
 /// A valid full-length value for an item of each data type (text as non-ASCII characters,
 /// to check that lengths count characters).
 fn full_value(def: &super::super::dictionary::ItemDef) -> Option<String> {
