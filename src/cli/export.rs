@@ -1,15 +1,15 @@
 //! `export`: abstracts from the database as NAACCR XML, with a progress bar and a summary.
 
 use super::offline_registry;
+use super::output::Output;
 use crate::app::auth::RequestContext;
 use crate::app::exports::ExportRequest;
 use crate::app::search::FilterInput;
 use crate::config::DatabaseConfig;
 use crate::core::naaccr::dictionary::RecordType;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -45,9 +45,7 @@ pub async fn run_export(db: &DatabaseConfig, args: ExportArgs) -> Result<()> {
     let record_type = RecordType::parse(&args.record_type)
         .ok_or_else(|| anyhow!("--record-type must be A, M, C or I"))?;
     let registry = offline_registry(db)?;
-    let file = std::fs::File::create(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let out = BufWriter::with_capacity(1 << 20, file);
+    let out = Output::create(&args.out)?;
     let request = ExportRequest {
         filter: FilterInput {
             primary_site: args.primary_site.clone(),
@@ -68,23 +66,11 @@ pub async fn run_export(db: &DatabaseConfig, args: ExportArgs) -> Result<()> {
     let progress = move |n: u64| tick.set_position(n);
     let started = Instant::now();
     let ctx = RequestContext::system("export");
-    let gzip = args.out.extension().is_some_and(|e| e == "gz");
-    let summary = if gzip {
-        let encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-        let (summary, encoder) = registry
-            .export(&ctx, request, encoder, progress)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
-        encoder.finish()?.flush()?;
-        summary
-    } else {
-        let (summary, mut out) = registry
-            .export(&ctx, request, out, progress)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
-        out.flush()?;
-        summary
-    };
+    let (summary, out) = registry
+        .export(&ctx, request, out, progress)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    out.finish()?;
     bar.finish_and_clear();
     let bytes = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
     let secs = started.elapsed().as_secs_f64();

@@ -2,6 +2,7 @@
 
 mod export;
 mod import;
+mod output;
 mod security;
 mod synth;
 mod xml;

@@ -1,5 +1,6 @@
 //! `synth`: realistic synthetic NAACCR XML, reproducible from a seed.
 
+use super::output::Output;
 use crate::app::Dictionaries;
 use crate::app::synth::{SYNTH_NAACCR_VERSION, builtin_tables, write_synthetic};
 use crate::config::DatabaseConfig;
@@ -8,7 +9,6 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -62,8 +62,7 @@ pub fn run_synth(db: &DatabaseConfig, args: SynthArgs) -> Result<()> {
         study_cutoff: args.cutoff,
         duplicates_rate: args.duplicates,
     };
-    let file = std::fs::File::create(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let out = Output::create(&args.out)?;
     let bar = ProgressBar::new(args.patients as u64);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} patients {per_sec} eta {eta}")
@@ -73,21 +72,12 @@ pub fn run_synth(db: &DatabaseConfig, args: SynthArgs) -> Result<()> {
     bar.set_message(args.out.display().to_string());
     let tick = bar.clone();
     let started = Instant::now();
-    let gzip = args.out.extension().is_some_and(|e| e == "gz");
-    let out = BufWriter::with_capacity(1 << 20, file);
     let progress = move |n: usize| {
         if n.is_multiple_of(256) {
             tick.set_position(n as u64);
         }
     };
-    if gzip {
-        let encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-        write_synthetic(&tables, dictionary, &options, args.seed, encoder, progress)?
-            .finish()?
-            .flush()?;
-    } else {
-        write_synthetic(&tables, dictionary, &options, args.seed, out, progress)?.flush()?;
-    }
+    write_synthetic(&tables, dictionary, &options, args.seed, out, progress)?.finish()?;
     bar.finish_and_clear();
     let bytes = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
     let secs = started.elapsed().as_secs_f64();

@@ -16,8 +16,13 @@ fn sample(name: &str) -> PathBuf {
 }
 
 fn import(url: &str, args: &[&str]) -> (i32, String) {
+    subcommand("import", url, args)
+}
+
+/// Runs `tumor-registry SUBCOMMAND ARGS --database-url URL`: (exit status, standard error).
+fn subcommand(name: &str, url: &str, args: &[&str]) -> (i32, String) {
     let out = Command::new(BIN)
-        .arg("import")
+        .arg(name)
         .args(args)
         .args(["--database-url", url])
         .env_remove("DATABASE_URL")
@@ -180,17 +185,7 @@ fn read_all(path: &Path) -> Vec<(Items, Vec<Items>)> {
 }
 
 fn export(url: &str, args: &[&str]) -> (i32, String) {
-    let out = Command::new(BIN)
-        .arg("export")
-        .args(args)
-        .args(["--database-url", url])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    subcommand("export", url, args)
 }
 
 backend_tests! {
