@@ -31,19 +31,7 @@ fn tables() -> &'static SynthTables {
             .iter()
             .map(|f| read(&format!("schemas/synth/{f}")))
             .collect();
-        let src = SynthSources {
-            site_groups: &texts[0],
-            tumor_mix: &texts[1],
-            paired_sites: &texts[2],
-            places: &texts[3],
-            first_names_female: &texts[4],
-            first_names_male: &texts[5],
-            last_names: &texts[6],
-            nicknames: &texts[7],
-            streets: &texts[8],
-            street_suffixes: &texts[9],
-            causes_of_death: &texts[10],
-        };
+        let src = sources(&texts);
         SynthTables::parse(&src).unwrap()
     })
 }
@@ -487,19 +475,7 @@ fn the_duplicate_share_is_respected_and_duplicates_point_back_to_an_original() {
 fn malformed_tables_are_refused_with_the_file_and_line() {
     let good = |f: &str| read(&format!("schemas/synth/{f}"));
     let texts: Vec<String> = SynthSources::FILE_NAMES.iter().map(|f| good(f)).collect();
-    let mut src = SynthSources {
-        site_groups: &texts[0],
-        tumor_mix: &texts[1],
-        paired_sites: &texts[2],
-        places: &texts[3],
-        first_names_female: &texts[4],
-        first_names_male: &texts[5],
-        last_names: &texts[6],
-        nicknames: &texts[7],
-        streets: &texts[8],
-        street_suffixes: &texts[9],
-        causes_of_death: &texts[10],
-    };
+    let mut src = sources(&texts);
     let prostate_in_women = format!("{}F,1.0,C619,8140,3\n", texts[1]);
     src.tumor_mix = &prostate_in_women;
     assert!(
@@ -537,4 +513,21 @@ fn generation_speed() {
         "100000 patients ({n} tumors) in {secs:.2} s: {:.0} patients/s",
         100_000.0 / secs
     );
+}
+
+/// The sources over the texts of `SynthSources::FILE_NAMES`, in that order.
+fn sources(texts: &[String]) -> SynthSources<'_> {
+    SynthSources {
+        site_groups: &texts[0],
+        tumor_mix: &texts[1],
+        paired_sites: &texts[2],
+        places: &texts[3],
+        first_names_female: &texts[4],
+        first_names_male: &texts[5],
+        last_names: &texts[6],
+        nicknames: &texts[7],
+        streets: &texts[8],
+        street_suffixes: &texts[9],
+        causes_of_death: &texts[10],
+    }
 }
