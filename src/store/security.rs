@@ -218,19 +218,7 @@ pub fn revoke_session(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        sessions::table.filter(
-            sessions::id
-                .eq(session_id)
-                .and(sessions::revoked_at.is_null()),
-        ),
-    )
-    .set((
-        sessions::revoked_at.eq(Some(now)),
-        sessions::revoked_reason.eq(Some(reason)),
-    ))
-    .execute(conn)?;
-    Ok(())
+    revoke_live_sessions(conn, Box::new(sessions::id.eq(session_id)), reason, now)
 }
 
 /// Revokes every live session of an account.
@@ -240,18 +228,33 @@ pub fn revoke_sessions_of_user(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        sessions::table.filter(
-            sessions::user_id
-                .eq(user_id)
-                .and(sessions::revoked_at.is_null()),
-        ),
-    )
-    .set((
-        sessions::revoked_at.eq(Some(now)),
-        sessions::revoked_reason.eq(Some(reason)),
-    ))
-    .execute(conn)?;
+    revoke_live_sessions(conn, Box::new(sessions::user_id.eq(user_id)), reason, now)
+}
+
+/// Which sessions to revoke.
+type SessionSelector = Box<
+    dyn diesel::expression::BoxableExpression<
+            sessions::table,
+            <AnyConnection as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+>;
+
+/// Revokes the live sessions that `which` selects.
+fn revoke_live_sessions(
+    conn: &mut AnyConnection,
+    which: SessionSelector,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(sessions::table)
+        .filter(which)
+        .filter(sessions::revoked_at.is_null())
+        .set((
+            sessions::revoked_at.eq(Some(now)),
+            sessions::revoked_reason.eq(Some(reason)),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
