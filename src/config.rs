@@ -48,6 +48,21 @@ pub struct ServeConfig {
     #[arg(long, env = "REGISTRY_MAX_BODY_BYTES", default_value_t = crate::http::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// Largest NAACCR XML file accepted for import over HTTP, in bytes (streamed to disk).
+    #[arg(long, env = "REGISTRY_MAX_UPLOAD_BYTES", default_value_t = crate::http::DEFAULT_MAX_UPLOAD_BYTES)]
+    pub max_upload_bytes: u64,
+
+    /// Directory where uploaded files wait for their import and exports wait for download
+    /// (it holds patient data: it is made private to the service's account). Default:
+    /// `<database file>.spool` with SQLite, `registry-spool` in the working directory with
+    /// PostgreSQL.
+    #[arg(long, env = "REGISTRY_SPOOL_DIR")]
+    pub spool_dir: Option<PathBuf>,
+
+    /// Hours an export's file is kept for download.
+    #[arg(long, env = "REGISTRY_EXPORT_RETENTION_HOURS", default_value_t = 24)]
+    pub export_retention_hours: u32,
+
     /// Keys, TLS, proxies.
     #[command(flatten)]
     pub security: SecurityConfig,

@@ -640,6 +640,20 @@ impl Access {
         self.actor.as_deref()
     }
 
+    /// Whether the caller may see a job (import batch) sent by `owner`: staff who see every
+    /// facility see every job; others only their own.
+    pub(crate) fn sees_job_of(&self, owner: Option<&str>) -> bool {
+        matches!(self.scope, FacilityScope::All) || (owner.is_some() && owner == self.actor())
+    }
+
+    /// The owner to list jobs of: none (every job) for staff who see every facility.
+    pub(crate) fn job_owner_filter(&self) -> Option<String> {
+        match self.scope {
+            FacilityScope::All => None,
+            _ => Some(self.actor.clone().unwrap_or_default()),
+        }
+    }
+
     /// The stamp of a change made now by this caller.
     pub(crate) fn stamp(&self, now: NaiveDateTime) -> Stamp {
         Stamp {

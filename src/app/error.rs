@@ -79,6 +79,30 @@ pub enum AppError {
     /// nothing was written. The outcome lists every problem.
     #[error("the import was refused: nothing was written")]
     ImportRefused(Box<crate::app::imports::ImportOutcome>),
+    /// No import batch or export job with this id (or not one the caller may see).
+    #[error("no {kind} with id {id}")]
+    NoSuchJob {
+        /// `import batch` or `export`.
+        kind: &'static str,
+        /// The id asked for.
+        id: i64,
+    },
+    /// The same file (same SHA-256) was imported before, or is being imported: nothing done.
+    #[error(
+        "this file (same SHA-256) was already received as import batch {batch}; nothing was done"
+    )]
+    AlreadyImported {
+        /// The batch that stands for the file.
+        batch: i64,
+    },
+    /// The export's file is not there to download: still being written, failed or expired.
+    #[error("export {id} is {status}: there is no file to download")]
+    ExportNotReady {
+        /// The job.
+        id: i64,
+        /// Its status.
+        status: String,
+    },
     /// A fault inside the service (not the caller's).
     #[error("internal error: {0}")]
     Internal(String),
@@ -92,7 +116,11 @@ impl AppError {
     pub fn audit_detail(&self) -> &'static str {
         match self {
             AppError::Invalid(_) | AppError::ImportRefused(_) => "invalid",
-            AppError::NotFound { .. } | AppError::NotFoundUser { .. } => "not_found",
+            AppError::NotFound { .. }
+            | AppError::NotFoundUser { .. }
+            | AppError::NoSuchJob { .. } => "not_found",
+            AppError::AlreadyImported { .. } => "already_imported",
+            AppError::ExportNotReady { .. } => "not_ready",
             AppError::OutOfScope { .. } => "out_of_scope",
             AppError::VersionConflict { .. } => "version_conflict",
             AppError::Deleted { .. } => "deleted",

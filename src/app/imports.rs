@@ -1,6 +1,11 @@
 //! Importing NAACCR XML files: streamed one patient at a time from the reader into the store,
 //! in one transaction for the whole file (`all`) or accepting the good patients and reporting
 //! the rest (`per-patient`). A file is known by the SHA-256 of its bytes and imported once.
+//!
+//! An import is two steps, so that the HTTP service can answer as soon as a file is received:
+//! [`Registry::receive_import`] records the batch (`queued`; refused if the same file stands
+//! already), then [`Registry::run_import`] reads the file into the database (`importing`, then
+//! `imported`, `partial`, `rejected` or `failed`). The command line does both in a row.
 
 use super::abstracts::{Access, Stamp, insert_new_abstract};
 use super::audit::AuditFacts;
@@ -10,7 +15,7 @@ use crate::core::abstracts::ItemMap;
 use crate::core::auth::Permission;
 use crate::core::naaccr::xml::{Item, NaaccrReader, Patient, ReaderOptions};
 use crate::store::AnyConnection;
-use crate::store::imports::{self as iq, NewBatch};
+use crate::store::imports::{self as iq, BatchResult, BatchRow, NewBatch};
 use serde::Serialize;
 use std::io::BufRead;
 
@@ -44,10 +49,12 @@ pub struct ImportRequest {
     pub mode: ImportMode,
     /// Check and report without writing.
     pub dry_run: bool,
+    /// Size of the file in bytes.
+    pub file_size: u64,
 }
 
 /// One problem of a refused patient, for the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedProblem {
     /// Stable code.
@@ -67,7 +74,7 @@ pub struct RejectedProblem {
 }
 
 /// A refused patient, for the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedPatient {
     /// 1-based position of the patient in the file.
@@ -98,6 +105,9 @@ pub struct ImportOutcome {
     pub rejected: Vec<RejectedPatient>,
     /// A fatal problem that stopped reading, if any (then nothing was written).
     pub fatal: Option<RejectedProblem>,
+    /// The file's NAACCR version, when it was read that far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dictionary_version: Option<String>,
 }
 
 /// The items of one element as an item map (the reader drops empty items already).
@@ -127,10 +137,92 @@ fn rejected(patient: &Patient) -> RejectedPatient {
     }
 }
 
+/// The stored report of a batch: its refused patients and the fatal problem, if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReport {
+    /// The refused patients.
+    #[serde(default)]
+    pub rejected: Vec<RejectedPatient>,
+    /// The problem that stopped reading.
+    #[serde(default)]
+    pub fatal: Option<RejectedProblem>,
+}
+
+/// An import batch: what was received, how far it got, and what was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportBatch {
+    /// The batch as stored.
+    pub row: BatchRow,
+    /// Its report.
+    pub report: BatchReport,
+}
+
+fn batch_of(row: BatchRow) -> Result<ImportBatch, AppError> {
+    let report = if row.report.trim() == "{}" {
+        BatchReport::default()
+    } else {
+        serde_json::from_str(&row.report).map_err(|e| {
+            AppError::Store(crate::store::StoreError::Corrupt {
+                what: "import report",
+                reason: e.to_string(),
+            })
+        })?
+    };
+    Ok(ImportBatch { row, report })
+}
+
+/// The request context of the background work of a job started by `ctx`: the same caller (so
+/// the same role and facilities), under a request id of its own.
+pub fn job_context(ctx: &RequestContext, job: &str) -> RequestContext {
+    RequestContext {
+        principal: ctx.principal.clone(),
+        request_id: Some(job.to_owned()),
+        client: ctx.client.clone(),
+        system: ctx.system.clone(),
+        audited: Default::default(),
+    }
+}
+
 impl Registry {
     /// Imports one NAACCR XML file (`input`, gzip or not, already detected) whose bytes have
-    /// the SHA-256 `sha256`. `progress` is called after every patient with the count so far.
+    /// the SHA-256 `request.sha256`: records the batch, then reads the file into it (a dry run
+    /// records nothing). `progress` is called after every patient with the count so far.
     pub async fn import_file<R>(
+        &self,
+        ctx: &RequestContext,
+        request: ImportRequest,
+        input: R,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<ImportOutcome, AppError>
+    where
+        R: BufRead + Send + 'static,
+    {
+        if request.dry_run {
+            return self.dry_run_import(ctx, request, input, progress).await;
+        }
+        let batch = match self.receive_import(ctx, &request).await {
+            Ok(b) => b.row.id,
+            Err(AppError::AlreadyImported { batch }) => {
+                return Ok(ImportOutcome {
+                    batch: None,
+                    already_imported_as: Some(batch),
+                    status: "already-imported".into(),
+                    patients_read: 0,
+                    patients_imported: 0,
+                    tumors_imported: 0,
+                    rejected: Vec::new(),
+                    fatal: None,
+                    dictionary_version: None,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        self.run_import(ctx, batch, request, input, progress).await
+    }
+
+    /// Checks a file as an import would, writing nothing but the audit event.
+    pub async fn dry_run_import<R>(
         &self,
         ctx: &RequestContext,
         request: ImportRequest,
@@ -147,50 +239,258 @@ impl Registry {
             detail: Some(format!("file sha256 {}", request.sha256)),
             ..AuditFacts::default()
         };
-        let permission = Permission::WritePatientData;
-        let action = if request.dry_run {
-            "import.dry_run"
-        } else {
-            "import"
-        };
-        self.audited(ctx, permission, action, facts, move |conn, facts| {
-            if let Some(batch) = iq::find_batch_by_sha256(conn, &request.sha256)? {
-                return Ok(ImportOutcome {
-                    batch: None,
-                    already_imported_as: Some(batch.id),
-                    status: "already-imported".into(),
-                    patients_read: 0,
-                    patients_imported: 0,
-                    tumors_imported: 0,
-                    rejected: Vec::new(),
-                    fatal: None,
-                });
-            }
-            let outcome = registry.import_stream(conn, &access, now, &request, input, progress)?;
-            facts.detail = Some(format!(
-                "{} {}: {} of {} patients, {} tumors",
-                request.file_name,
-                outcome.status,
-                outcome.patients_imported,
-                outcome.patients_read,
-                outcome.tumors_imported
-            ));
-            facts.id = outcome.batch;
-            Ok(outcome)
-        })
+        self.audited(
+            ctx,
+            Permission::WritePatientData,
+            "import.dry_run",
+            facts,
+            move |conn, facts| {
+                let outcome =
+                    registry.import_stream(conn, &access, now, &request, None, input, progress)?;
+                facts.detail = Some(format!(
+                    "{} dry run: {} of {} patients would be imported",
+                    request.file_name, outcome.patients_imported, outcome.patients_read
+                ));
+                Ok(outcome)
+            },
+        )
         .await
     }
 
+    /// Records a received file as a `queued` batch and returns it; refused with
+    /// [`AppError::AlreadyImported`] when the same file (same SHA-256) was imported before or
+    /// is on its way.
+    pub async fn receive_import(
+        &self,
+        ctx: &RequestContext,
+        request: &ImportRequest,
+    ) -> Result<ImportBatch, AppError> {
+        let access = Access::of(ctx);
+        let now = self.clock.now();
+        let facts = AuditFacts {
+            detail: Some(format!(
+                "{} sha256 {} ({} bytes, mode {})",
+                request.file_name,
+                request.sha256,
+                request.file_size,
+                request.mode.as_str()
+            )),
+            ..AuditFacts::default()
+        };
+        let request = request.clone();
+        self.audited(
+            ctx,
+            Permission::WritePatientData,
+            "import.receive",
+            facts,
+            move |conn, facts| {
+                let new = NewBatch {
+                    file_name: &request.file_name,
+                    sha256: &request.sha256,
+                    file_size: i64::try_from(request.file_size).unwrap_or(i64::MAX),
+                    mode: request.mode.as_str(),
+                    imported_by: access.actor(),
+                };
+                let id = match iq::insert_batch_unless_live(conn, &new, now)? {
+                    Ok(id) => id,
+                    Err(existing) => {
+                        facts.id = Some(existing);
+                        return Err(AppError::AlreadyImported { batch: existing });
+                    }
+                };
+                facts.id = Some(id);
+                let row = iq::find_batch(conn, id)?.ok_or(AppError::NoSuchJob {
+                    kind: "import batch",
+                    id,
+                })?;
+                batch_of(row)
+            },
+        )
+        .await
+    }
+
+    /// Reads a received file into its batch `batch` in one transaction, and records how it
+    /// ended: `imported` or `partial` with the data; `rejected` (nothing written, the report
+    /// says why) or `failed` (a fault of the service) without.
+    pub async fn run_import<R>(
+        &self,
+        ctx: &RequestContext,
+        batch: i64,
+        request: ImportRequest,
+        input: R,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<ImportOutcome, AppError>
+    where
+        R: BufRead + Send + 'static,
+    {
+        self.db
+            .run(move |conn| iq::start_batch(conn, batch))
+            .await?;
+        let registry = self.clone();
+        let access = Access::of(ctx);
+        let now = self.clock.now();
+        let facts = AuditFacts {
+            id: Some(batch),
+            detail: Some(format!("import batch {batch}")),
+            ..AuditFacts::default()
+        };
+        let result = self
+            .audited(
+                ctx,
+                Permission::WritePatientData,
+                "import.run",
+                facts,
+                move |conn, facts| {
+                    let outcome = registry.import_stream(
+                        conn,
+                        &access,
+                        now,
+                        &request,
+                        Some(batch),
+                        input,
+                        progress,
+                    )?;
+                    facts.detail = Some(format!(
+                        "{} {}: {} of {} patients, {} tumors",
+                        request.file_name,
+                        outcome.status,
+                        outcome.patients_imported,
+                        outcome.patients_read,
+                        outcome.tumors_imported
+                    ));
+                    Ok(outcome)
+                },
+            )
+            .await;
+        let end = self.clock.now();
+        match &result {
+            Ok(_) => {}
+            Err(AppError::ImportRefused(outcome)) => {
+                let report = report_json(&outcome.rejected, outcome.fatal.as_ref())?;
+                let counts = [
+                    outcome.patients_read as i64,
+                    0,
+                    outcome.rejected.len() as i64,
+                    0,
+                ];
+                let version = outcome.dictionary_version.clone();
+                self.db
+                    .run(move |conn| {
+                        iq::finish_batch(
+                            conn,
+                            batch,
+                            &BatchResult {
+                                status: "rejected",
+                                dictionary_version: version.as_deref(),
+                                counts,
+                                report: &report,
+                                error: None,
+                            },
+                            end,
+                        )
+                    })
+                    .await?;
+            }
+            Err(e) => {
+                let why = e.to_string();
+                self.db
+                    .run(move |conn| {
+                        iq::finish_batch(
+                            conn,
+                            batch,
+                            &BatchResult {
+                                status: "failed",
+                                dictionary_version: None,
+                                counts: [0; 4],
+                                report: "{}",
+                                error: Some(&why),
+                            },
+                            end,
+                        )
+                    })
+                    .await?;
+            }
+        }
+        result
+    }
+
+    /// One import batch, if the caller may see it: central staff see every batch, a registrar
+    /// the batches they sent.
+    pub async fn find_import(
+        &self,
+        ctx: &RequestContext,
+        id: i64,
+    ) -> Result<ImportBatch, AppError> {
+        let access = Access::of(ctx);
+        let facts = AuditFacts {
+            id: Some(id),
+            ..AuditFacts::default()
+        };
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "import.read",
+            facts,
+            move |conn, _| {
+                let row = iq::find_batch(conn, id)?
+                    .filter(|b| access.sees_job_of(b.imported_by.as_deref()))
+                    .ok_or(AppError::NoSuchJob {
+                        kind: "import batch",
+                        id,
+                    })?;
+                batch_of(row)
+            },
+        )
+        .await
+    }
+
+    /// Import batches, newest first: every batch for central staff, their own for a registrar.
+    pub async fn list_imports(
+        &self,
+        ctx: &RequestContext,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<ImportBatch>, AppError> {
+        super::abstracts::check_page_size(limit)?;
+        let access = Access::of(ctx);
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "import.list",
+            AuditFacts::default(),
+            move |conn, _| {
+                let mine = access.job_owner_filter();
+                iq::list_batches(conn, mine.as_deref(), before, limit)?
+                    .into_iter()
+                    .map(batch_of)
+                    .collect()
+            },
+        )
+        .await
+    }
+
+    /// Marks the imports and exports that a stopped service left unfinished as failed (their
+    /// transactions were rolled back); returns how many. Called when the service starts.
+    pub async fn fail_interrupted_jobs(&self) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        Ok(self
+            .db
+            .run(move |conn| iq::fail_interrupted_jobs(conn, now))
+            .await?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn import_stream<R: BufRead>(
         &self,
         conn: &mut AnyConnection,
         access: &Access,
         now: chrono::NaiveDateTime,
         request: &ImportRequest,
+        batch_id: Option<i64>,
         input: R,
         mut progress: impl FnMut(u64),
     ) -> Result<ImportOutcome, AppError> {
-        let (mode, dry_run) = (request.mode, request.dry_run);
+        let mode = request.mode;
         let provider = |v: &str| self.dictionaries.get(v).cloned();
         let mut outcome = ImportOutcome {
             batch: None,
@@ -201,6 +501,7 @@ impl Registry {
             tumors_imported: 0,
             rejected: Vec::new(),
             fatal: None,
+            dictionary_version: None,
         };
         let fatal = |e: crate::core::naaccr::xml::FatalError| RejectedProblem {
             code: e.code().to_owned(),
@@ -214,31 +515,11 @@ impl Registry {
             Ok(r) => r,
             Err(e) => {
                 outcome.fatal = Some(fatal(e));
-                outcome.status = "rejected".into();
-                return Ok(outcome);
+                return refuse(outcome, batch_id.is_some());
             }
         };
         let version = reader.root().naaccr_version.clone();
-        // The whole file is read inside the caller's one transaction (see `import_file`), one
-        // patient at a time: in `all` mode a refusal rolls everything back, batch row included.
-        let batch_id = if dry_run {
-            None
-        } else {
-            Some(iq::insert_batch(
-                conn,
-                &NewBatch {
-                    file_name: &request.file_name,
-                    sha256: &request.sha256,
-                    mode: mode.as_str(),
-                    status: "importing",
-                    dictionary_version: &version,
-                    counts: [0; 4],
-                    report: "[]",
-                    imported_by: access.actor(),
-                },
-                now,
-            )?)
-        };
+        outcome.dictionary_version = Some(version.clone());
         let stamp = Stamp {
             at: now,
             actor: Some(match (batch_id, access.actor()) {
@@ -287,19 +568,10 @@ impl Registry {
             outcome.patients_imported += 1;
             outcome.tumors_imported += tumors.len() as u64;
         }
-        let refused_whole =
-            outcome.fatal.is_some() || (mode == ImportMode::All && !outcome.rejected.is_empty());
-        if refused_whole {
-            outcome.patients_imported = 0;
-            outcome.tumors_imported = 0;
-            outcome.status = "rejected".into();
-            if batch_id.is_some() {
-                // An error rolls back the caller's transaction: nothing of this file stays.
-                return Err(AppError::ImportRefused(Box::new(outcome)));
-            }
-            return Ok(outcome);
+        if outcome.fatal.is_some() || (mode == ImportMode::All && !outcome.rejected.is_empty()) {
+            return refuse(outcome, batch_id.is_some());
         }
-        outcome.status = if dry_run {
+        outcome.status = if batch_id.is_none() {
             "dry-run".into()
         } else if outcome.rejected.is_empty() {
             "imported".into()
@@ -307,22 +579,52 @@ impl Registry {
             "partial".into()
         };
         if let Some(batch) = batch_id {
-            let report = serde_json::to_string(&outcome.rejected)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let report = report_json(&outcome.rejected, None)?;
             iq::finish_batch(
                 conn,
                 batch,
-                &outcome.status,
-                [
-                    outcome.patients_read as i64,
-                    outcome.patients_imported as i64,
-                    outcome.rejected.len() as i64,
-                    outcome.tumors_imported as i64,
-                ],
-                &report,
+                &BatchResult {
+                    status: &outcome.status,
+                    dictionary_version: Some(&version),
+                    counts: [
+                        outcome.patients_read as i64,
+                        outcome.patients_imported as i64,
+                        outcome.rejected.len() as i64,
+                        outcome.tumors_imported as i64,
+                    ],
+                    report: &report,
+                    error: None,
+                },
+                now,
             )?;
             outcome.batch = Some(batch);
         }
         Ok(outcome)
     }
+}
+
+/// A file refused as a whole: nothing of it is kept. When writing, the error rolls back the
+/// caller's transaction; a dry run just reports.
+fn refuse(mut outcome: ImportOutcome, writing: bool) -> Result<ImportOutcome, AppError> {
+    outcome.patients_imported = 0;
+    outcome.tumors_imported = 0;
+    outcome.status = "rejected".into();
+    if writing {
+        Err(AppError::ImportRefused(Box::new(outcome)))
+    } else {
+        Ok(outcome)
+    }
+}
+
+fn report_json(
+    rejected: &[RejectedPatient],
+    fatal: Option<&RejectedProblem>,
+) -> Result<String, AppError> {
+    #[derive(Serialize)]
+    struct Report<'a> {
+        rejected: &'a [RejectedPatient],
+        fatal: Option<&'a RejectedProblem>,
+    }
+    serde_json::to_string(&Report { rejected, fatal })
+        .map_err(|e| AppError::Internal(e.to_string()))
 }

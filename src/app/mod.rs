@@ -9,6 +9,7 @@ pub mod dictionaries;
 mod error;
 pub mod exports;
 pub mod imports;
+pub mod jobs;
 pub mod search;
 pub mod synth;
 mod versioned;

@@ -102,6 +102,7 @@ pub async fn run_import(db: &DatabaseConfig, args: ImportArgs) -> Result<ExitCod
                     sha256,
                     mode,
                     dry_run: args.dry_run,
+                    file_size: size,
                 },
                 input,
                 move |n| tick.set_position(n),

@@ -8,6 +8,7 @@ mod synth;
 mod xml;
 
 use crate::app::auth::{Auth, AuthSettings, SigningKeys};
+use crate::app::jobs::{Jobs, Spool};
 use crate::app::{Dictionaries, Registry, SystemClock};
 use crate::config::{DatabaseConfig, ServeConfig};
 use crate::http::{HttpSettings, build_app};
@@ -144,11 +145,36 @@ async fn run_serve(db_config: &DatabaseConfig, serve: &ServeConfig) -> Result<()
     let settings = HttpSettings {
         max_body_bytes: serve.max_body_bytes,
         client_ip_header: serve.security.client_ip_header.clone(),
+        max_upload_bytes: serve.max_upload_bytes,
     };
+    let spool_dir = serve
+        .spool_dir
+        .clone()
+        .unwrap_or_else(|| match url.backend() {
+            Backend::Sqlite => security::beside_database(&db_config.database_url, "spool"),
+            Backend::Postgres => std::path::PathBuf::from("registry-spool"),
+        });
+    let spool = Spool::open(&spool_dir)
+        .with_context(|| format!("cannot open the spool directory {}", spool_dir.display()))?;
+    let jobs = Jobs::new(
+        registry.clone(),
+        spool,
+        chrono::Duration::hours(i64::from(serve.export_retention_hours)),
+    );
+    let interrupted = jobs
+        .recover()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot recover the jobs of the last run: {e}"))?;
+    if interrupted > 0 {
+        eprintln!(
+            "warning: {interrupted} import or export job(s) were interrupted by the last stop and are marked failed; send them again"
+        );
+    }
     let backend = registry.db().backend();
     let app_registry = registry.clone();
-    let mut server =
-        actix_web::HttpServer::new(move || build_app(app_registry.clone(), settings.clone()));
+    let mut server = actix_web::HttpServer::new(move || {
+        build_app(app_registry.clone(), jobs.clone(), settings.clone())
+    });
     if let Some(workers) = serve.workers {
         server = server.workers(workers);
     }

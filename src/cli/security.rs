@@ -186,7 +186,7 @@ pub fn signing_keys(
         .transpose()?;
     let path = match (&config.jwt_key_file, url.backend()) {
         (Some(p), _) => p.clone(),
-        (None, Backend::Sqlite) => default_key_path(raw_url),
+        (None, Backend::Sqlite) => beside_database(raw_url, "jwt-key"),
         (None, Backend::Postgres) => bail!(
             "with PostgreSQL, name the token signing key file with --jwt-key-file or REGISTRY_JWT_KEY_FILE \
              (create one with: head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' > registry.jwt-key)"
@@ -200,12 +200,13 @@ pub fn signing_keys(
     Ok(SigningKeys::new(read_key(&path)?, previous)?)
 }
 
-fn default_key_path(raw_url: &str) -> PathBuf {
+/// `<database file>.<suffix>`: where the service keeps its files beside a SQLite database.
+pub(crate) fn beside_database(raw_url: &str, suffix: &str) -> PathBuf {
     let file = raw_url
         .strip_prefix("sqlite://")
         .or_else(|| raw_url.strip_prefix("sqlite:"))
         .unwrap_or(raw_url);
-    PathBuf::from(format!("{file}.jwt-key"))
+    PathBuf::from(format!("{file}.{suffix}"))
 }
 
 fn read_key(path: &Path) -> Result<Vec<u8>> {

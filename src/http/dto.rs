@@ -1,6 +1,8 @@
 //! The JSON shapes of the API and their conversions to and from the core types.
 
 use crate::app::abstracts::{Page, PatientWithTumors};
+use crate::app::imports::{ImportBatch, ImportOutcome, RejectedPatient, RejectedProblem};
+use crate::app::jobs::{ExportJob, ExportSpec};
 use crate::core::abstracts::{
     EntityKind, ItemChange, ItemInput, PatientRecord, Tombstone, TumorRecord, VersionEntry, etag,
 };
@@ -380,4 +382,292 @@ pub struct HistoryDto {
     pub id: i64,
     /// Every version, oldest first.
     pub versions: Vec<VersionDto>,
+}
+
+/// One problem of a refused patient of an import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProblemDto {
+    /// Stable code of the problem (the same codes as `xml validate`).
+    pub code: String,
+    /// What is wrong, for a person.
+    pub message: String,
+    /// The item's naaccrId.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub naaccr_id: Option<String>,
+    /// 1-based tumor position within the patient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tumor: Option<usize>,
+    /// Line in the file.
+    pub line: u64,
+    /// Column in the file (bytes).
+    pub column: u64,
+}
+
+impl From<RejectedProblem> for ImportProblemDto {
+    fn from(p: RejectedProblem) -> Self {
+        Self {
+            code: p.code,
+            message: p.message,
+            naaccr_id: p.naaccr_id,
+            tumor: p.tumor,
+            line: p.line,
+            column: p.column,
+        }
+    }
+}
+
+/// A refused patient of an import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectedPatientDto {
+    /// 1-based position of the patient in the file.
+    pub patient: usize,
+    /// Line where the patient starts.
+    pub line: u64,
+    /// Every problem found.
+    pub problems: Vec<ImportProblemDto>,
+}
+
+impl From<RejectedPatient> for RejectedPatientDto {
+    fn from(r: RejectedPatient) -> Self {
+        Self {
+            patient: r.patient,
+            line: r.line,
+            problems: r.problems.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// An import batch: a file received, how far its import got, and what was refused.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportBatchDto {
+    /// Batch id.
+    pub id: i64,
+    /// The file name the client gave.
+    pub file_name: String,
+    /// SHA-256 of the file (a file is imported once).
+    pub sha256: String,
+    /// Size in bytes.
+    pub file_size: i64,
+    /// `all` (one transaction) or `per-patient`.
+    pub mode: String,
+    /// `queued`, `importing`, then `imported`, `partial` (some patients refused), `rejected`
+    /// (nothing written) or `failed` (a fault of the service; nothing written).
+    pub status: String,
+    /// The file's NAACCR version, once read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dictionary_version: Option<String>,
+    /// Patients in the file.
+    pub patients_read: i64,
+    /// Patients written.
+    pub patients_imported: i64,
+    /// Patients refused.
+    pub patients_rejected: i64,
+    /// Tumors written.
+    pub tumors_imported: i64,
+    /// Who sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_by: Option<String>,
+    /// When it was received (UTC).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When its import ended (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why it failed (`failed` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The problem that stopped reading the file (then nothing was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<ImportProblemDto>,
+    /// The refused patients with their problems (left out of listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<Vec<RejectedPatientDto>>,
+}
+
+impl ImportBatchDto {
+    /// The batch, with its refused patients when `detailed`.
+    pub fn of(b: ImportBatch, detailed: bool) -> Self {
+        let r = b.row;
+        Self {
+            id: r.id,
+            file_name: r.file_name,
+            sha256: r.sha256,
+            file_size: r.file_size,
+            mode: r.mode,
+            status: r.status,
+            dictionary_version: r.dictionary_version,
+            patients_read: r.patients_read,
+            patients_imported: r.patients_imported,
+            patients_rejected: r.patients_rejected,
+            tumors_imported: r.tumors_imported,
+            imported_by: r.imported_by,
+            created_at: r.created_at.and_utc(),
+            finished_at: r.finished_at.map(|t| t.and_utc()),
+            error: r.error,
+            fatal: b.report.fatal.map(Into::into),
+            rejected: detailed.then(|| b.report.rejected.into_iter().map(Into::into).collect()),
+        }
+    }
+}
+
+/// The result of a dry run: what an import of the file would do. Nothing was written.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunDto {
+    /// `dry-run` (the file would be imported, whole or in part) or `rejected`.
+    pub status: String,
+    /// Patients in the file.
+    pub patients_read: u64,
+    /// Patients that would be written.
+    pub patients_imported: u64,
+    /// Tumors that would be written.
+    pub tumors_imported: u64,
+    /// The file's NAACCR version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dictionary_version: Option<String>,
+    /// The problem that stops reading the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatal: Option<ImportProblemDto>,
+    /// The patients that would be refused.
+    pub rejected: Vec<RejectedPatientDto>,
+}
+
+impl From<ImportOutcome> for DryRunDto {
+    fn from(o: ImportOutcome) -> Self {
+        Self {
+            status: o.status,
+            patients_read: o.patients_read,
+            patients_imported: o.patients_imported,
+            tumors_imported: o.tumors_imported,
+            dictionary_version: o.dictionary_version,
+            fatal: o.fatal.map(Into::into),
+            rejected: o.rejected.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A page of import batches, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportBatchPage {
+    /// The batches (without their refused patients: read one batch for those).
+    pub items: Vec<ImportBatchDto>,
+    /// Pass as `before` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
+}
+
+/// What to export as NAACCR XML; every field optional.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportBody {
+    /// Record type: A (full abstract, default), M (modified), C (confidential), I (incidence:
+    /// no confidential item).
+    pub record_type: Option<String>,
+    /// NAACCR version of the file (default: the newest); records validated against another
+    /// version are left out and counted.
+    pub dictionary_version: Option<String>,
+    /// Tumors diagnosed on or after (CCYYMMDD, CCYYMM or CCYY).
+    pub diagnosis_from: Option<String>,
+    /// Tumors diagnosed on or before (CCYYMMDD, CCYYMM or CCYY).
+    pub diagnosis_to: Option<String>,
+    /// Tumors of this reporting facility.
+    pub facility: Option<String>,
+    /// Tumors of these ICD-O-3 primary sites, comma-separated.
+    pub primary_site: Option<String>,
+    /// Compress the file with gzip (default false).
+    #[serde(default)]
+    pub gzip: bool,
+}
+
+impl From<ExportBody> for ExportSpec {
+    fn from(b: ExportBody) -> Self {
+        Self {
+            record_type: b.record_type,
+            dictionary_version: b.dictionary_version,
+            diagnosis_from: b.diagnosis_from,
+            diagnosis_to: b.diagnosis_to,
+            facility: b.facility,
+            primary_site: b.primary_site,
+            gzip: b.gzip,
+        }
+    }
+}
+
+/// An export job.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportJobDto {
+    /// Job id.
+    pub id: i64,
+    /// `queued`, `running`, `done` (the file can be downloaded), `failed` or `expired`.
+    pub status: String,
+    /// Record type of the file.
+    pub record_type: String,
+    /// NAACCR version asked for (default: the newest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dictionary_version: Option<String>,
+    /// Whether the file is gzip-compressed.
+    pub gzip: bool,
+    /// Patients written.
+    pub patients: i64,
+    /// Tumors written.
+    pub tumors: i64,
+    /// Patients left out: validated against another NAACCR version.
+    pub skipped_other_version: i64,
+    /// Size of the file in bytes.
+    pub file_size: i64,
+    /// SHA-256 of the file, to check the download.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// When asked (UTC).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it ended (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the file is deleted (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where to download the file, once `done`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download: Option<String>,
+}
+
+impl From<ExportJob> for ExportJobDto {
+    fn from(j: ExportJob) -> Self {
+        let r = j.row;
+        Self {
+            id: r.id,
+            download: (r.status == "done").then(|| format!("/api/v1/exports/{}/file", r.id)),
+            status: r.status,
+            record_type: j.spec.record_type.unwrap_or_else(|| "A".into()),
+            dictionary_version: j.spec.dictionary_version,
+            gzip: j.spec.gzip,
+            patients: r.patients,
+            tumors: r.tumors,
+            skipped_other_version: r.skipped_other_version,
+            file_size: r.file_size,
+            sha256: r.sha256,
+            error: r.error,
+            created_at: r.created_at.and_utc(),
+            finished_at: r.finished_at.map(|t| t.and_utc()),
+            expires_at: r.expires_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A page of export jobs, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportJobPage {
+    /// The jobs.
+    pub items: Vec<ExportJobDto>,
+    /// Pass as `before` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<i64>,
 }

@@ -46,7 +46,7 @@ error_codes! {
     ValidationFailed = ("validation_failed", UNPROCESSABLE_ENTITY, "The request is well formed but breaks one or more rules; every problem is listed in details and nothing was written."),
     MalformedJson = ("malformed_json", BAD_REQUEST, "The body is not valid JSON."),
     InvalidBody = ("invalid_body", BAD_REQUEST, "The body is JSON but not of the expected shape (a missing or unknown field, a wrong type)."),
-    UnsupportedMediaType = ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body must be sent as application/json."),
+    UnsupportedMediaType = ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body is not of a content type this route takes: application/json, or for file uploads application/xml or application/gzip."),
     PayloadTooLarge = ("payload_too_large", PAYLOAD_TOO_LARGE, "The body is larger than the configured limit."),
     InvalidQuery = ("invalid_query", BAD_REQUEST, "A query parameter is malformed."),
     InvalidPath = ("invalid_path", BAD_REQUEST, "A path parameter is malformed (ids are positive integers)."),
@@ -60,6 +60,8 @@ error_codes! {
     PreconditionRequired = ("precondition_required", PRECONDITION_REQUIRED, "A change needs an If-Match header with the ETag of the last read."),
     PreconditionFailed = ("precondition_failed", PRECONDITION_FAILED, "The record changed since it was read (the If-Match ETag is stale); read it again."),
     RecordDeleted = ("record_deleted", CONFLICT, "The record is soft-deleted and cannot be changed."),
+    AlreadyImported = ("already_imported", CONFLICT, "The same file (same SHA-256) was already imported or is being imported; the Location header names its batch. Nothing was done."),
+    ExportNotReady = ("export_not_ready", CONFLICT, "The export is still being written, failed or expired: there is no file to download yet. Ask for its status."),
     ServiceUnavailable = ("service_unavailable", SERVICE_UNAVAILABLE, "The database does not answer."),
     InternalError = ("internal_error", INTERNAL_SERVER_ERROR, "Something failed inside the service; quote the request id to support."),
 }
@@ -192,7 +194,17 @@ impl From<AppError> for ApiError {
             AppError::Invalid(problems) => ApiError::validation(problems),
             AppError::NotFound { .. }
             | AppError::OutOfScope { .. }
-            | AppError::NotFoundUser { .. } => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            | AppError::NotFoundUser { .. }
+            | AppError::NoSuchJob { .. } => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            AppError::AlreadyImported { batch } => {
+                let mut a = ApiError::new(ErrorCode::AlreadyImported, e.to_string());
+                a.headers
+                    .push(("Location", format!("/api/v1/imports/{batch}")));
+                a
+            }
+            AppError::ExportNotReady { .. } => {
+                ApiError::new(ErrorCode::ExportNotReady, e.to_string())
+            }
             AppError::Unauthorized { reason } => {
                 let mut a = ApiError::new(ErrorCode::Unauthorized, reason);
                 a.headers

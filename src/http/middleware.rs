@@ -80,12 +80,24 @@ pub async fn authenticate(
     }
 }
 
+/// The routes that reach patient-level data: patients, tumors, and the imports and exports
+/// that carry them. Every request to one of them leaves exactly one audit event.
+pub fn is_patient_level(path: &str) -> bool {
+    [
+        "/api/v1/patients",
+        "/api/v1/tumors",
+        "/api/v1/imports",
+        "/api/v1/exports",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}
+
 /// Every request to patient-level data leaves one audit event. Those refused before reaching a
 /// use case (malformed body, missing If-Match, bad path or query) get theirs here.
 async fn audit_unaudited<B>(registry: &Registry, ctx: &RequestContext, res: &ServiceResponse<B>) {
     let path = res.request().path();
-    let patient_level = path.starts_with("/api/v1/patients") || path.starts_with("/api/v1/tumors");
-    if !patient_level || ctx.audited.load(std::sync::atomic::Ordering::Relaxed) {
+    if !is_patient_level(path) || ctx.audited.load(std::sync::atomic::Ordering::Relaxed) {
         return;
     }
     let status = res.status();

@@ -8,6 +8,7 @@ pub mod middleware;
 pub mod routes;
 
 use crate::app::Registry;
+use crate::app::jobs::Jobs;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpRequest, web};
@@ -29,13 +30,19 @@ pub struct HttpSettings {
     /// The header a trusted reverse proxy puts the client address in (`X-Forwarded-For`,
     /// `X-Real-IP`); none to take the address from the socket.
     pub client_ip_header: Option<String>,
+    /// Largest NAACCR XML file accepted for import, in bytes (streamed to disk, not memory).
+    pub max_upload_bytes: u64,
 }
+
+/// Default largest upload: 4 GiB, room for a state's yearly file.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 << 30;
 
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             client_ip_header: None,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }
@@ -54,6 +61,8 @@ impl Default for HttpSettings {
         (name = "patients", description = "Patient abstracts"),
         (name = "tumors", description = "Tumor abstracts"),
         (name = "dictionaries", description = "NAACCR data dictionaries"),
+        (name = "imports", description = "NAACCR XML files received for import"),
+        (name = "exports", description = "NAACCR XML exports, written in the background and downloaded"),
         (name = "auth", description = "Login, token refresh, logout"),
         (name = "users", description = "Accounts (admin)"),
         (name = "audit", description = "The audit trail (admin)"),
@@ -113,6 +122,7 @@ fn with_error_codes(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenA
 /// The whole application: every route, its extractor configuration and middleware.
 pub fn build_app(
     registry: Registry,
+    jobs: Jobs,
     settings: HttpSettings,
 ) -> App<
     impl ServiceFactory<
@@ -130,6 +140,7 @@ pub fn build_app(
         .split_for_parts();
     let api = Arc::new(with_error_codes(api));
     app.app_data(web::Data::new(registry))
+        .app_data(web::Data::new(jobs))
         .app_data(web::Data::new(settings.clone()))
         .app_data(web::Data::from(api))
         .app_data(extract::json_config(settings.max_body_bytes))

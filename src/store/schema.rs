@@ -147,20 +147,43 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
-    /// NAACCR XML files imported: counts, the rejected patients' report, the file's SHA-256.
+    /// NAACCR XML files received for import: status, counts, the rejected patients' report,
+    /// the file's SHA-256.
     import_batches (id) {
         id -> BigInt,
         file_name -> Text,
         sha256 -> Text,
+        file_size -> BigInt,
         mode -> Text,
         status -> Text,
-        dictionary_version -> Text,
+        dictionary_version -> Nullable<Text>,
         patients_read -> BigInt,
         patients_imported -> BigInt,
         patients_rejected -> BigInt,
         tumors_imported -> BigInt,
         report -> Text,
+        error -> Nullable<Text>,
         imported_by -> Nullable<Text>,
         created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Exports asked for over HTTP: what was asked, status, counts, and the file's size and hash.
+    export_jobs (id) {
+        id -> BigInt,
+        requested_by -> Text,
+        request -> Text,
+        status -> Text,
+        patients -> BigInt,
+        tumors -> BigInt,
+        skipped_other_version -> BigInt,
+        file_size -> BigInt,
+        sha256 -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
     }
 }

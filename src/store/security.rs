@@ -546,7 +546,18 @@ pub fn search_audit(
         .collect()
 }
 
-/// How many audit events there are (tests count them around each request).
+/// How many audit events one request left (tests check that it is exactly one).
+pub fn count_audit_events_of_request(
+    conn: &mut AnyConnection,
+    request_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(audit_events::table
+        .filter(audit_events::request_id.eq(request_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// How many audit events there are.
 pub fn count_audit_events(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(audit_events::table.count().get_result::<i64>(conn)?)
 }

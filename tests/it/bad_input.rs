@@ -269,7 +269,7 @@ backend_tests! {
     }
 
     async fn a_body_over_the_size_limit_is_refused_with_413(db: TestDb) {
-        let app = app(&db, HttpSettings { max_body_bytes: 2048, client_ip_header: None }).await;
+        let app = app(&db, HttpSettings { max_body_bytes: 2048, ..HttpSettings::default() }).await;
         let before = db.fingerprint();
         let text = "x".repeat(3000);
         let a = app.json(Method::POST, "/api/v1/patients", json!({"items": {"textRemarks": text}})).await;

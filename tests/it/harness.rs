@@ -17,6 +17,7 @@ use serde_json::Value;
 use std::io::Write;
 use std::sync::{Arc, Once, OnceLock};
 use tumor_registry::app::auth::{Auth, AuthSettings, NewAccount, RequestContext, SigningKeys};
+use tumor_registry::app::jobs::{Jobs, Spool};
 use tumor_registry::app::{Dictionaries, ManualClock, Registry};
 use tumor_registry::core::auth::{FacilityScope, Role};
 use tumor_registry::http::{HttpSettings, build_app};
@@ -215,6 +216,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: actix_web::http::header::HeaderMap,
     pub body: Value,
+    /// The body as sent.
+    pub raw: Vec<u8>,
 }
 
 impl Answer {
@@ -243,8 +246,11 @@ pub struct TestApp<S> {
     pub clock: Arc<ManualClock>,
     /// The access token sent with every request (empty: none).
     pub token: std::cell::RefCell<String>,
-    /// Counts audit events around every patient-level request (see `send`).
+    /// Counts audit events of every patient-level request (see `send`).
     db: Db,
+    /// Background imports and exports, over a spool directory of the test's own.
+    pub jobs: Jobs,
+    _spool: tempfile::TempDir,
 }
 
 pub async fn app(
@@ -258,13 +264,21 @@ pub async fn app(
     >,
 > {
     let (registry, clock) = registry_with_clock(db);
-    let service = test::init_service(build_app(registry.clone(), settings)).await;
+    let spool_dir = tempfile::tempdir().expect("spool dir");
+    let jobs = Jobs::new(
+        registry.clone(),
+        Spool::open(spool_dir.path()).expect("spool"),
+        chrono::Duration::hours(24),
+    );
+    let service = test::init_service(build_app(registry.clone(), jobs.clone(), settings)).await;
     let app = TestApp {
         service,
         registry,
         clock,
         token: std::cell::RefCell::new(String::new()),
         db: db.db.clone(),
+        jobs,
+        _spool: spool_dir,
     };
     add_account(&app.registry, "central", Role::Central, &[]).await;
     app.login_as("central").await;
@@ -310,11 +324,7 @@ where
     /// here, so the whole suite proves it.
     pub async fn send(&self, req: TestRequest) -> Answer {
         let req = req.to_request();
-        let patient_level = {
-            let p = req.path();
-            p.starts_with("/api/v1/patients") || p.starts_with("/api/v1/tumors")
-        };
-        let before = if patient_level { self.audit_count() } else { 0 };
+        let patient_level = tumor_registry::http::middleware::is_patient_level(req.path());
         let mut req = req;
         let token = self.token.borrow().clone();
         if !token.is_empty() && !req.headers().contains_key("authorization") {
@@ -330,9 +340,21 @@ where
         let bytes = test::read_body(res).await;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if patient_level {
+            // Counted by request id: background jobs (imports, exports) write their own events
+            // under ids of their own.
+            let id = headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .expect("every answer has a request id")
+                .to_owned();
+            let events = self
+                .db
+                .run_blocking(move |c| {
+                    tumor_registry::store::security::count_audit_events_of_request(c, &id)
+                })
+                .expect("count");
             assert_eq!(
-                self.audit_count() - before,
-                1,
+                events, 1,
                 "a patient-level request must leave exactly one audit event ({status})"
             );
         }
@@ -340,6 +362,7 @@ where
             status,
             headers,
             body,
+            raw: bytes.to_vec(),
         }
     }
 

@@ -97,7 +97,7 @@ backend_tests! {
         let (code, err) = import(&db.url, &[file.to_str().unwrap(), "--report", report.to_str().unwrap()]);
         assert_eq!(code, 1, "{err}");
         assert_eq!(db.fingerprint(), before);
-        assert_eq!(count(&db, "import_batches"), 0);
+        assert_eq!(batch_statuses(&db), vec!["rejected"], "the refusal is recorded, nothing else");
         let report: serde_json::Value = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
         assert_eq!(report["status"], "rejected");
         let p = &report["rejected"][0];
@@ -153,8 +153,21 @@ backend_tests! {
             assert!(r["fatal"]["line"].as_u64().unwrap() >= 1, "{name}");
         }
         assert_eq!(db.fingerprint(), before);
-        assert_eq!(count(&db, "import_batches"), 0);
+        assert_eq!(batch_statuses(&db), vec!["rejected"; 6], "each refusal recorded, nothing else");
     }
+}
+
+/// The status of every import batch, in order.
+fn batch_statuses(db: &crate::harness::TestDb) -> Vec<String> {
+    db.db
+        .run_blocking(|c: &mut AnyConnection| {
+            tumor_registry::store::imports::list_batches(c, None, None, 100)
+        })
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|b| b.status)
+        .collect()
 }
 
 type Items = std::collections::BTreeMap<String, String>;

@@ -15,6 +15,7 @@ mod bad_input;
 mod cli;
 mod dictionaries_api;
 mod imports;
+mod jobs_api;
 mod migrations;
 mod openapi;
 mod real_abstracts;

@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod auth;
 pub mod dictionaries;
+pub mod exports;
+pub mod imports;
 pub mod patients;
 pub mod system;
 pub mod tumors;
@@ -46,6 +48,13 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(tumors::update_tumor)
                 .service(tumors::delete_tumor)
                 .service(tumors::list_tumor_history)
-                .service(tumors::revert_tumor),
+                .service(tumors::revert_tumor)
+                .service(imports::create_import)
+                .service(imports::list_imports)
+                .service(imports::find_import)
+                .service(exports::create_export)
+                .service(exports::list_exports)
+                .service(exports::find_export)
+                .service(exports::download_export),
         );
 }

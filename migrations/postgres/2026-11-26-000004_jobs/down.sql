@@ -1,0 +1,10 @@
+DROP TABLE export_jobs;
+DROP INDEX import_batches_by_importer;
+DROP INDEX import_batches_live_sha256;
+DELETE FROM import_batches WHERE status NOT IN ('imported', 'partial');
+ALTER TABLE import_batches DROP COLUMN finished_at;
+ALTER TABLE import_batches DROP COLUMN error;
+ALTER TABLE import_batches DROP COLUMN file_size;
+UPDATE import_batches SET dictionary_version = '' WHERE dictionary_version IS NULL;
+ALTER TABLE import_batches ALTER COLUMN dictionary_version SET NOT NULL;
+ALTER TABLE import_batches ADD CONSTRAINT import_batches_sha256_key UNIQUE (sha256);
