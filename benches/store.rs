@@ -6,16 +6,13 @@
 // Benchmarks read fixed fixtures of this repository, not user input.
 #![allow(clippy::indexing_slicing)]
 
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
 use std::hint::black_box;
-use std::sync::Arc;
 use tumor_registry::app::abstracts::NewPatient;
-use tumor_registry::app::auth::{Auth, AuthSettings, RequestContext, SigningKeys};
-use tumor_registry::app::{Dictionaries, Registry, SystemClock};
+use tumor_registry::app::auth::RequestContext;
 use tumor_registry::core::abstracts::{ItemInput, PatientId};
-use tumor_registry::store::{DatabaseUrl, Db};
 
 fn first_patient() -> NewPatient {
     let path = concat!(
@@ -53,28 +50,9 @@ fn bench_backend(c: &mut Criterion, name: &str, url: &str) {
     let Ok(runtime) = tokio::runtime::Runtime::new() else {
         return;
     };
-    let (Ok(url), Ok(dictionaries)) = (DatabaseUrl::parse(url), Dictionaries::load(&[])) else {
+    let Some(registry) = common::registry_for(name, url) else {
         return;
     };
-    let db = match Db::open(&url, 4) {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!("{name}: skipped ({e})");
-            return;
-        }
-    };
-    let Ok(auth) = SigningKeys::generate()
-        .map_err(|e| e.to_string())
-        .and_then(|k| Auth::new(AuthSettings::new(k)).map_err(|e| e.to_string()))
-    else {
-        return;
-    };
-    let registry = Registry::new(
-        db,
-        Arc::new(dictionaries),
-        Arc::new(SystemClock),
-        Arc::new(auth),
-    );
     // The command line's context: no token to check; every request still writes its audit event.
     let ctx = RequestContext::system("bench");
     let patient = first_patient();
@@ -99,31 +77,7 @@ fn bench_backend(c: &mut Criterion, name: &str, url: &str) {
 }
 
 fn bench(c: &mut Criterion) {
-    let Ok(dir) = tempfile::tempdir() else {
-        return;
-    };
-    let path = dir.path().join("bench.db");
-    bench_backend(c, "sqlite", &path.display().to_string());
-
-    let base = std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let schema = format!("bench_{}", std::process::id());
-    match diesel::PgConnection::establish(&base) {
-        Ok(mut admin) => {
-            if admin
-                .batch_execute(&format!(
-                    "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-                ))
-                .is_ok()
-            {
-                let sep = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-                bench_backend(c, "postgres", &url);
-                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
-        }
-        Err(e) => eprintln!("postgres: skipped, unreachable at {base} ({e})"),
-    }
+    common::on_each_backend(|name, url| bench_backend(c, name, url));
 }
 
 criterion_group!(benches, bench);

@@ -1,9 +1,14 @@
-//! NAACCR XML: read + validate, and write, of the 10,000-patient synthetic sample
-//! (tests/fixtures/naaccr-samples/synthetic-10k.xml.gz, 77.3 MB uncompressed, 1,048,823 items),
-//! decompressed into memory first so that the figures are the parser's, not the disk's or
-//! gzip's. Throughput is in bytes of XML.
+//! NAACCR XML: read, read + validate, and write, of two files decompressed into memory first
+//! (so that the figures are the parser's, not the disk's or gzip's):
+//! - `xml_10k`: the 10,000-patient synthetic sample made by another tool
+//!   (tests/fixtures/naaccr-samples/synthetic-10k.xml.gz, 77.3 MB, 1,048,823 items);
+//! - `xml_100k`: 100,000 patients from `tumor-registry synth` (seed 11), ~265 MB.
+//!
+//! Throughput is in bytes of XML. `read` checks the structure and that every item is known and
+//! at its level; `read_and_validate` also checks every value against its data type and length.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::io::{BufReader, Read};
 use tumor_registry::app::Dictionaries;
@@ -12,53 +17,57 @@ use tumor_registry::core::naaccr::xml::{
     WriterOptions,
 };
 
-fn bench(c: &mut Criterion) {
+fn sample_10k() -> Option<Vec<u8>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/naaccr-samples/synthetic-10k.xml.gz"
     );
-    let Ok(file) = std::fs::File::open(path) else {
-        return;
-    };
-    let Ok(mut input) = MaybeGzip::detect(BufReader::new(file)) else {
-        return;
-    };
+    let file = std::fs::File::open(path).ok()?;
+    let mut input = MaybeGzip::detect(BufReader::new(file)).ok()?;
     let mut xml = Vec::new();
-    if input.read_to_end(&mut xml).is_err() {
-        return;
-    }
-    let Ok(dictionaries) = Dictionaries::load(&[]) else {
-        return;
-    };
-    let provider = |v: &str| dictionaries.get(v).cloned();
+    input.read_to_end(&mut xml).ok()?;
+    Some(xml)
+}
 
-    let mut group = c.benchmark_group("xml_10k");
-    group.sample_size(10);
+fn synthetic_100k(dictionaries: &Dictionaries) -> Option<Vec<u8>> {
+    let tables = tumor_registry::app::synth::builtin_tables().ok()?;
+    let options = tumor_registry::core::synth::SynthOptions {
+        patients: 100_000,
+        ..tumor_registry::core::synth::SynthOptions::default()
+    };
+    let set = dictionaries.get("260")?;
+    tumor_registry::app::synth::write_synthetic(&tables, set, &options, 11, Vec::new(), |_| {}).ok()
+}
+
+fn bench_file(group: &mut BenchmarkGroup<'_, WallTime>, xml: &[u8], dictionaries: &Dictionaries) {
+    let provider = |v: &str| dictionaries.get(v).cloned();
     group.throughput(Throughput::Bytes(xml.len() as u64));
-    group.bench_function("read_and_validate", |b| {
-        b.iter(|| {
-            let Ok(mut reader) = NaaccrReader::new(
-                BufReader::with_capacity(64 * 1024, xml.as_slice()),
-                &provider,
-                ReaderOptions::default(),
-            ) else {
-                return;
-            };
-            let mut patient = Patient::default();
-            let mut items = 0usize;
-            while let Ok(true) = reader.read_patient_into(&mut patient) {
-                items += patient.items.len() + patient.problems.len();
-            }
-            black_box(items);
-        })
-    });
+    for (name, check_values) in [("read", false), ("read_and_validate", true)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let options = ReaderOptions {
+                    check_values,
+                    ..ReaderOptions::default()
+                };
+                let Ok(mut reader) =
+                    NaaccrReader::new(BufReader::with_capacity(64 * 1024, xml), &provider, options)
+                else {
+                    return;
+                };
+                let mut patient = Patient::default();
+                let mut items = 0usize;
+                while let Ok(true) = reader.read_patient_into(&mut patient) {
+                    items += patient.items.len() + patient.problems.len();
+                }
+                black_box(items);
+            })
+        });
+    }
 
     // Writing: the patients are read once, then written again and again.
-    let Ok(mut reader) = NaaccrReader::new(
-        BufReader::new(xml.as_slice()),
-        &provider,
-        ReaderOptions::default(),
-    ) else {
+    let Ok(mut reader) =
+        NaaccrReader::new(BufReader::new(xml), &provider, ReaderOptions::default())
+    else {
         return;
     };
     let root = reader.root().clone();
@@ -90,7 +99,24 @@ fn bench(c: &mut Criterion) {
             black_box(writer.finish().map(|w| w.len()).unwrap_or_default());
         })
     });
-    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let Ok(dictionaries) = Dictionaries::load(&[]) else {
+        return;
+    };
+    if let Some(xml) = sample_10k() {
+        let mut group = c.benchmark_group("xml_10k");
+        group.sample_size(10);
+        bench_file(&mut group, &xml, &dictionaries);
+        group.finish();
+    }
+    if let Some(xml) = synthetic_100k(&dictionaries) {
+        let mut group = c.benchmark_group("xml_100k");
+        group.sample_size(10);
+        bench_file(&mut group, &xml, &dictionaries);
+        group.finish();
+    }
 }
 
 criterion_group!(benches, bench);

@@ -60,6 +60,20 @@ pub struct SynthOptions {
     pub duplicates_rate: f64,
 }
 
+impl Default for SynthOptions {
+    /// The command line's defaults: 1,000 patients diagnosed 2010-2024, followed to the end of
+    /// 2025, no duplicates.
+    fn default() -> Self {
+        Self {
+            patients: 1000,
+            first_dx_year: 2010,
+            last_dx_year: 2024,
+            study_cutoff: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default(),
+            duplicates_rate: 0.0,
+        }
+    }
+}
+
 /// One generated patient record: patient-level items and one item list per tumor.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SyntheticPatient {

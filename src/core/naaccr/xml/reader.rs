@@ -65,6 +65,10 @@ pub struct ReaderOptions {
     pub max_line_bytes: usize,
     /// Most elements (items, tumors, extension elements) in one patient.
     pub max_elements_per_patient: usize,
+    /// Check every value against its item's data type, length and rules (the default). Off,
+    /// items are still checked against the dictionary (known, right level, not duplicated) but
+    /// values are taken as they are: for tools that only move data.
+    pub check_values: bool,
 }
 
 impl Default for ReaderOptions {
@@ -74,6 +78,7 @@ impl Default for ReaderOptions {
             max_value_bytes: 1 << 20,
             max_line_bytes: 1 << 20,
             max_elements_per_patient: 100_000,
+            check_values: true,
         }
     }
 }
@@ -1573,7 +1578,9 @@ impl<R: BufRead> NaaccrReader<R> {
                     ));
                 }
                 st.value_problems.clear();
-                validate_value_into(def, value, &mut st.value_problems);
+                if st.options.check_values {
+                    validate_value_into(def, value, &mut st.value_problems);
+                }
                 for p in st.value_problems.drain(..) {
                     problems.push(problem(ItemProblemKind::Value(p), def.naaccr_id.clone()));
                 }

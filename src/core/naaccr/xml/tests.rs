@@ -1026,3 +1026,24 @@ proptest! {
         prop_assert_eq!(value(&patients[1].tumors[0].items, "textRemarks"), Some(expected.as_str()));
     }
 }
+
+#[test]
+fn without_value_checks_items_are_still_checked_against_the_dictionary() {
+    let xml = doc(
+        "<Patient>\n<Item naaccrId=\"dateOfBirth\">19610231</Item>\n<Item naaccrId=\"favouriteColour\">blue</Item>\n</Patient>\n",
+    );
+    let codes = |check_values| {
+        let options = ReaderOptions {
+            check_values,
+            ..ReaderOptions::default()
+        };
+        let (_, patients) = read_with(xml.as_bytes(), &provider, options).unwrap();
+        patients[0]
+            .problems
+            .iter()
+            .map(|p| p.code().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(true), ["invalid_date", "unknown_naaccr_id"]);
+    assert_eq!(codes(false), ["unknown_naaccr_id"]);
+}
