@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod dictionaries;
+pub mod edits;
 mod error;
 pub mod exports;
 pub mod imports;
