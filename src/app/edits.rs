@@ -77,6 +77,7 @@ pub fn builtin_definitions() -> Result<(Vec<EditDef>, Vec<SetDef>), EditsError> 
 pub struct EditEngines {
     engines: BTreeMap<String, Arc<Engine>>,
     default_version: String,
+    tables: Arc<Tables>,
 }
 
 impl EditEngines {
@@ -120,7 +121,13 @@ impl EditEngines {
         Ok(Self {
             engines,
             default_version,
+            tables: Arc::new(tables),
         })
+    }
+
+    /// The code tables the edits look up.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
     }
 
     /// The engine of a NAACCR version (default: the newest).

@@ -1,5 +1,6 @@
 //! The command line: one binary whose subcommands are the server and the batch tools.
 
+mod edits;
 mod export;
 mod import;
 mod output;
@@ -55,6 +56,10 @@ pub enum Command {
     /// NAACCR XML files: validate (no database needed).
     #[command(subcommand)]
     Xml(xml::XmlCommand),
+    /// The edits: run a set over NAACCR XML files, try an expression, list (no database
+    /// needed).
+    #[command(subcommand)]
+    Edits(edits::EditsCommand),
 }
 
 /// Dictionary look-ups for support staff.
@@ -76,6 +81,7 @@ pub enum DictionaryCommand {
 pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     match cli.command {
         Command::Xml(cmd) => return xml::run_xml(&cli.database, cmd),
+        Command::Edits(cmd) => return edits::run_edits(&cli.database, cmd),
         Command::Import(args) => return import::run_import(&cli.database, args).await,
         _ => {}
     }
@@ -97,6 +103,7 @@ async fn run_other(cli: Cli) -> Result<()> {
         Command::Users(cmd) => security::run_users(&cli.database, cmd).await,
         Command::Audit(cmd) => security::run_audit(&cli.database, cmd).await,
         Command::Xml(cmd) => xml::run_xml(&cli.database, cmd).map(|_| ()),
+        Command::Edits(cmd) => edits::run_edits(&cli.database, cmd).map(|_| ()),
         Command::Import(args) => import::run_import(&cli.database, args).await.map(|_| ()),
         Command::Synth(args) => synth::run_synth(&cli.database, args),
         Command::Export(args) => export::run_export(&cli.database, args).await,

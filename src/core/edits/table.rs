@@ -244,9 +244,10 @@ impl Table {
         if column >= self.columns.len() {
             return None;
         }
-        self.cells
-            .get(row * self.columns.len() + column)
-            .map(|c| &**c)
+        let index = row
+            .checked_mul(self.columns.len())
+            .and_then(|start| start.checked_add(column))?;
+        self.cells.get(index).map(|c| &**c)
     }
 
     /// The index for these key columns, built on first use and shared afterwards.
@@ -522,6 +523,7 @@ mod tests {
         assert_eq!(t.cell(2, 1), Some("x"));
         assert_eq!(t.cell(2, 2), None);
         assert_eq!(t.cell(3, 0), None);
+        assert_eq!(t.cell(usize::MAX, 1), None);
     }
 
     #[test]

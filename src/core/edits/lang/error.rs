@@ -324,9 +324,9 @@ impl CompileError {
         let line_index = before.matches('\n').count();
         let line_start = before.rfind('\n').map_or(0, |n| n + 1);
         let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        self.line = origin.line + line_index;
+        self.line = origin.line.saturating_add(line_index);
         self.column = if line_index == 0 {
-            origin.column + column - 1
+            origin.column.saturating_add(column - 1)
         } else {
             column
         };

@@ -72,7 +72,10 @@
 //! - `empty(x)`: blank (empty or only blanks); `present(x)` = `not empty(x)`; `isnum(x)`.
 //! - `inlist(x, "1,10-13,C760-C768")`: GenEDITS INLIST. The value is trimmed; entries are
 //!   codes or `LOW-HIGH` ranges (code order: `"100"` is not in `10-13`); a blank value matches
-//!   only when the list has an empty entry (`"1,2,"`). The list must be a literal.
+//!   only when the list has an empty entry (`"1,2,"`). The list must be a literal. Where we
+//!   differ from GenEDITS: a range of codes with letters (`C760-C768`) works directly
+//!   (GenEDITS compares only leading digits, so edits there cut the letter off with substr),
+//!   and a value with letters is never in a numeric range (GenEDITS: `"2A"` is in `1-3`).
 //! - `between(x, lo, hi)`: inclusive, for text (code order) or numbers.
 //! - `match(x, "picture")`: an EDITS picture, see [`picture`]: `d` digit, `a` letter, `x`
 //!   letter or digit, `u`/`l` upper/lower case, `b` blank, `@` non-blank, `?` any, `c1:c2`
