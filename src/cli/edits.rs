@@ -201,7 +201,7 @@ fn run_files(
                 }
             }
             index += 1;
-            if index % 1024 == 0 {
+            if index.is_multiple_of(1024) {
                 bar.set_position(index);
             }
             tumors += patient.tumors.len() as u64;
