@@ -869,6 +869,36 @@ pub(crate) fn insert_new_abstract(
     Ok((id, tumor_ids))
 }
 
+/// Inserts a new patient with its tumors, at version 1, like [`insert_new_abstract`], but
+/// leaves their history rows in `history` for the caller to write with others
+/// ([`q::insert_created_versions`]): an import writes thousands of records in one transaction.
+pub(crate) fn insert_new_abstract_deferring_history(
+    conn: &mut AnyConnection,
+    dictionary_version: &str,
+    patient_items: &ItemMap,
+    tumor_items: &[ItemMap],
+    at: NaiveDateTime,
+    history: &mut Vec<q::CreatedVersion>,
+) -> Result<(), AppError> {
+    let id = q::insert_patient(conn, dictionary_version, patient_items, at)?;
+    history.push(q::CreatedVersion::new(
+        EntityKind::Patient,
+        id.0,
+        dictionary_version,
+        &diff(&ItemMap::new(), patient_items),
+    )?);
+    for items in tumor_items {
+        let tumor = q::insert_tumor(conn, id, dictionary_version, items, at)?;
+        history.push(q::CreatedVersion::new(
+            EntityKind::Tumor,
+            tumor.0,
+            dictionary_version,
+            &diff(&ItemMap::new(), items),
+        )?);
+    }
+    Ok(())
+}
+
 fn insert_tumor_with_history(
     conn: &mut AnyConnection,
     patient: PatientId,

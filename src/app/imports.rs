@@ -7,7 +7,7 @@
 //! already), then [`Registry::run_import`] reads the file into the database (`importing`, then
 //! `imported`, `partial`, `rejected` or `failed`). The command line does both in a row.
 
-use super::abstracts::{Access, Stamp, insert_new_abstract};
+use super::abstracts::{Access, Stamp, insert_new_abstract_deferring_history};
 use super::audit::AuditFacts;
 use super::auth::RequestContext;
 use super::{AppError, Registry};
@@ -15,6 +15,10 @@ use crate::core::abstracts::ItemMap;
 use crate::core::auth::Permission;
 use crate::core::naaccr::xml::{Item, NaaccrReader, Patient, ReaderOptions};
 use crate::store::AnyConnection;
+use crate::store::abstracts as store;
+
+/// History rows written together (one statement per this many on PostgreSQL).
+const HISTORY_BATCH: usize = 1000;
 use crate::store::imports::{self as iq, BatchResult, BatchRow, NewBatch};
 use serde::Serialize;
 use std::io::BufRead;
@@ -108,6 +112,23 @@ pub struct ImportOutcome {
     /// The file's NAACCR version, when it was read that far.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dictionary_version: Option<String>,
+}
+
+impl ImportOutcome {
+    /// An outcome with `status` where nothing was read or written yet.
+    fn nothing(status: &str) -> Self {
+        Self {
+            batch: None,
+            already_imported_as: None,
+            status: status.to_owned(),
+            patients_read: 0,
+            patients_imported: 0,
+            tumors_imported: 0,
+            rejected: Vec::new(),
+            fatal: None,
+            dictionary_version: None,
+        }
+    }
 }
 
 /// The items of one element as an item map (the reader drops empty items already).
@@ -205,15 +226,8 @@ impl Registry {
             Ok(b) => b.row.id,
             Err(AppError::AlreadyImported { batch }) => {
                 return Ok(ImportOutcome {
-                    batch: None,
                     already_imported_as: Some(batch),
-                    status: "already-imported".into(),
-                    patients_read: 0,
-                    patients_imported: 0,
-                    tumors_imported: 0,
-                    rejected: Vec::new(),
-                    fatal: None,
-                    dictionary_version: None,
+                    ..ImportOutcome::nothing("already-imported")
                 });
             }
             Err(e) => return Err(e),
@@ -492,17 +506,7 @@ impl Registry {
     ) -> Result<ImportOutcome, AppError> {
         let mode = request.mode;
         let provider = |v: &str| self.dictionaries.get(v).cloned();
-        let mut outcome = ImportOutcome {
-            batch: None,
-            already_imported_as: None,
-            status: String::new(),
-            patients_read: 0,
-            patients_imported: 0,
-            tumors_imported: 0,
-            rejected: Vec::new(),
-            fatal: None,
-            dictionary_version: None,
-        };
+        let mut outcome = ImportOutcome::nothing("");
         let fatal = |e: crate::core::naaccr::xml::FatalError| RejectedProblem {
             code: e.code().to_owned(),
             message: e.kind.to_string(),
@@ -529,7 +533,12 @@ impl Registry {
             }),
         };
         let mut patient = Patient::default();
+        let mut history = Vec::new();
         loop {
+            if history.len() >= HISTORY_BATCH {
+                store::insert_created_versions(conn, &history, stamp.actor.as_deref(), now)?;
+                history.clear();
+            }
             match reader.read_patient_into(&mut patient) {
                 Ok(true) => {}
                 Ok(false) => break,
@@ -563,7 +572,14 @@ impl Registry {
                 continue;
             }
             if batch_id.is_some() {
-                insert_new_abstract(conn, &version, &item_map(&patient.items), &tumors, &stamp)?;
+                insert_new_abstract_deferring_history(
+                    conn,
+                    &version,
+                    &item_map(&patient.items),
+                    &tumors,
+                    now,
+                    &mut history,
+                )?;
             }
             outcome.patients_imported += 1;
             outcome.tumors_imported += tumors.len() as u64;
@@ -578,6 +594,7 @@ impl Registry {
         } else {
             "partial".into()
         };
+        store::insert_created_versions(conn, &history, stamp.actor.as_deref(), now)?;
         if let Some(batch) = batch_id {
             let report = report_json(&outcome.rejected, None)?;
             iq::finish_batch(

@@ -414,6 +414,84 @@ pub fn insert_version(conn: &mut AnyConnection, v: &NewVersion<'_>) -> Result<()
     Ok(())
 }
 
+/// The history row of a record just created, kept to be written with others in one statement
+/// (an import writes thousands of records in one transaction: one statement per history row
+/// would be a database round trip each).
+#[derive(Debug, Clone)]
+pub struct CreatedVersion {
+    /// Patient or tumor.
+    pub kind: EntityKind,
+    /// The record's id.
+    pub entity_id: i64,
+    /// The dictionary version.
+    pub dictionary_version: String,
+    /// The change set, as stored (JSON).
+    pub changes: String,
+}
+
+impl CreatedVersion {
+    /// The creation of `entity_id` with `changes`.
+    pub fn new(
+        kind: EntityKind,
+        entity_id: i64,
+        dictionary_version: &str,
+        changes: &[ItemChange],
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind,
+            entity_id,
+            dictionary_version: dictionary_version.to_owned(),
+            changes: serde_json::to_string(changes).map_err(|e| StoreError::Corrupt {
+                what: "change set",
+                reason: e.to_string(),
+            })?,
+        })
+    }
+}
+
+/// Appends the version-1 history rows of records just created, by `actor` at `at`, in
+/// statements of up to 500 rows.
+pub fn insert_created_versions(
+    conn: &mut AnyConnection,
+    rows: &[CreatedVersion],
+    actor: Option<&str>,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let row = |v: &CreatedVersion| {
+        (
+            abstract_versions::entity_kind.eq(v.kind.as_str()),
+            abstract_versions::entity_id.eq(v.entity_id),
+            abstract_versions::version.eq(RowVersion::FIRST.0),
+            abstract_versions::action.eq(VersionAction::Create.as_str()),
+            abstract_versions::dictionary_version.eq(v.dictionary_version.clone()),
+            abstract_versions::changes.eq(v.changes.clone()),
+            abstract_versions::reason.eq(None::<String>),
+            abstract_versions::actor.eq(actor.map(str::to_owned)),
+            abstract_versions::changed_at.eq(at),
+        )
+    };
+    match conn {
+        // Multi-row VALUES: one round trip per 500 rows.
+        AnyConnection::Postgresql(pg) => {
+            for chunk in rows.chunks(500) {
+                let values: Vec<_> = chunk.iter().map(row).collect();
+                diesel::insert_into(abstract_versions::table)
+                    .values(values)
+                    .execute(pg)?;
+            }
+        }
+        // In process: a statement costs no round trip, and diesel has no batch insert here.
+        AnyConnection::Sqlite(lite) => {
+            for v in rows {
+                diesel::insert_into(abstract_versions::table)
+                    .values(row(v))
+                    .execute(lite)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 type VersionRow = (
     i64,
     String,
