@@ -63,6 +63,16 @@ pub struct ServeConfig {
     #[arg(long, env = "REGISTRY_EXPORT_RETENTION_HOURS", default_value_t = 24)]
     pub export_retention_hours: u32,
 
+    /// The edit set run on every save through the API, its findings returned with the saved
+    /// abstract (`none`: no edits on save).
+    #[arg(long, env = "REGISTRY_EDITS_ON_SAVE", default_value = crate::app::DEFAULT_EDITS_ON_SAVE)]
+    pub edits_on_save: String,
+
+    /// Refuse a save (422 edits_failed, nothing written) while an error-level edit of the set
+    /// run on save fails.
+    #[arg(long, env = "REGISTRY_EDITS_BLOCK_SAVE")]
+    pub edits_block_save: bool,
+
     /// Keys, TLS, proxies.
     #[command(flatten)]
     pub security: SecurityConfig,

@@ -5,6 +5,7 @@
 
 use super::audit::AuditFacts;
 use super::auth::RequestContext;
+use super::edits::EditReport;
 use super::search::{FilterInput, PersonInput};
 use super::versioned::{Versioned, load, load_visible, load_writable, lost_race};
 use super::{AppError, Registry};
@@ -50,6 +51,17 @@ pub struct PatientWithTumors {
     pub patient: PatientRecord,
     /// Its tumors, in id order.
     pub tumors: Vec<TumorRecord>,
+    /// What the edit set run on save found (in the answer to a save only).
+    pub edits: Option<EditReport>,
+}
+
+/// A record as saved, with what the edit set run on save found on its patient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved<R> {
+    /// The record.
+    pub record: R,
+    /// The edits' findings (none when no set runs on save, or nothing was changed).
+    pub edits: Option<EditReport>,
 }
 
 /// One page of a listing, in id order.
@@ -159,7 +171,9 @@ impl Registry {
                     ));
                 }
                 let patient = load::<PatientRecord>(conn, id)?;
-                with_own_tumors(conn, patient, false, &access.scope)
+                let mut saved = with_own_tumors(conn, patient, false, &access.scope)?;
+                saved.edits = registry.edits_on_save(conn, id, &access.scope)?;
+                Ok(saved)
             },
         )
         .await
@@ -172,7 +186,7 @@ impl Registry {
         patient: PatientId,
         dictionary_version: Option<String>,
         items: ItemsInput,
-    ) -> Result<TumorRecord, AppError> {
+    ) -> Result<Saved<TumorRecord>, AppError> {
         let registry = self.clone();
         let access = Access::of(ctx);
         let now = self.clock.now();
@@ -207,7 +221,9 @@ impl Registry {
                 )?;
                 facts.id = Some(id.0);
                 facts.items = items.keys().cloned().collect();
-                load::<TumorRecord>(conn, id)
+                let record = load::<TumorRecord>(conn, id)?;
+                let edits = registry.edits_on_save(conn, patient, &access.scope)?;
+                Ok(Saved { record, edits })
             },
         )
         .await
@@ -261,7 +277,7 @@ impl Registry {
         id: PatientId,
         expected: RowVersion,
         patch: Patch,
-    ) -> Result<PatientRecord, AppError> {
+    ) -> Result<Saved<PatientRecord>, AppError> {
         self.update_record::<PatientRecord>(ctx, id, expected, patch)
             .await
     }
@@ -273,7 +289,7 @@ impl Registry {
         id: TumorId,
         expected: RowVersion,
         patch: Patch,
-    ) -> Result<TumorRecord, AppError> {
+    ) -> Result<Saved<TumorRecord>, AppError> {
         self.update_record::<TumorRecord>(ctx, id, expected, patch)
             .await
     }
@@ -284,7 +300,7 @@ impl Registry {
         id: R::Id,
         expected: RowVersion,
         patch: Patch,
-    ) -> Result<R, AppError> {
+    ) -> Result<Saved<R>, AppError> {
         let registry = self.clone();
         let access = Access::of(ctx);
         let now = self.clock.now();
@@ -305,7 +321,10 @@ impl Registry {
                 access.check_fixed_item::<R>(current.items(), &items)?;
                 let changes = diff(current.items(), &items);
                 if changes.is_empty() && version == current.dictionary_version() {
-                    return Ok(current);
+                    return Ok(Saved {
+                        record: current,
+                        edits: None,
+                    });
                 }
                 facts.items = changes.iter().map(|c| c.item.clone()).collect();
                 let change = Change {
@@ -315,7 +334,9 @@ impl Registry {
                     changes: &changes,
                     reason: None,
                 };
-                write_change::<R>(conn, id, expected, &change, &access.stamp(now))
+                let record = write_change::<R>(conn, id, expected, &change, &access.stamp(now))?;
+                let edits = registry.edits_on_save(conn, record.patient(), &access.scope)?;
+                Ok(Saved { record, edits })
             },
         )
         .await
@@ -635,6 +656,11 @@ impl Access {
         }
     }
 
+    /// The facilities the caller may see.
+    pub(crate) fn scope(&self) -> &FacilityScope {
+        &self.scope
+    }
+
     /// Who the caller is, for history rows and batches.
     pub(crate) fn actor(&self) -> Option<&str> {
         self.actor.as_deref()
@@ -949,6 +975,18 @@ fn state_at(
 }
 
 /// A patient with those of its tumors the caller may see.
+/// The live tumors of a patient that `scope` lets the caller see, in id order.
+pub(crate) fn visible_live_tumors(
+    conn: &mut AnyConnection,
+    patient: PatientId,
+    scope: &FacilityScope,
+) -> Result<Vec<TumorRecord>, AppError> {
+    Ok(q::tumors_of_patients(conn, &[patient], false)?
+        .into_iter()
+        .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
+        .collect())
+}
+
 fn with_own_tumors(
     conn: &mut AnyConnection,
     patient: PatientRecord,
@@ -960,7 +998,11 @@ fn with_own_tumors(
             .into_iter()
             .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
             .collect();
-    Ok(PatientWithTumors { patient, tumors })
+    Ok(PatientWithTumors {
+        patient,
+        tumors,
+        edits: None,
+    })
 }
 
 /// Attaches each patient's live tumors, with one query for the whole page.
@@ -981,6 +1023,7 @@ fn with_tumors(
     Ok(patients
         .into_iter()
         .map(|patient| PatientWithTumors {
+            edits: None,
             tumors: by_patient.remove(&patient.id).unwrap_or_default(),
             patient,
         })

@@ -2,14 +2,24 @@
 //! at build time), plus the single-field code checks generated from the table index, compiled
 //! once per NAACCR version at start.
 
-use super::Dictionaries;
+use super::abstracts::Access;
+use super::audit::AuditFacts;
+use super::auth::RequestContext;
+use super::{AppError, Dictionaries, Registry};
+use crate::core::abstracts::{EntityKind, PatientId, PatientRecord, TumorId, TumorRecord};
+use crate::core::auth::{FacilityScope, Permission};
+use crate::core::edits::definition::Severity;
 use crate::core::edits::definition::{
     DefinitionError, EditDef, SetDef, code_list_edits, parse_edit_file, parse_set_file,
 };
 use crate::core::edits::engine::Engine;
+use crate::core::edits::engine::RunCounts;
 use crate::core::edits::lang::EditLevel;
+use crate::core::edits::lang::EvalEnv;
 use crate::core::edits::table::{Table, Tables};
 use crate::core::naaccr::dictionary::ParentElement;
+use crate::core::problem::Problem;
+use crate::store::AnyConnection;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -81,6 +91,32 @@ pub struct EditEngines {
 }
 
 impl EditEngines {
+    /// The built-in edits for `dictionaries`, compiled once per process for each set of
+    /// dictionaries (a registry is built per test, the edits are the same every time).
+    pub fn builtin_shared(dictionaries: &Dictionaries) -> Result<Arc<Self>, String> {
+        type Cache = std::sync::Mutex<Vec<(String, Arc<EditEngines>)>>;
+        static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+        let key = dictionaries
+            .iter()
+            .map(|(v, set)| {
+                let users: Vec<&str> = set.user_dictionaries().iter().map(|u| u.uri()).collect();
+                format!("{v}:{}:{}", set.item_count(), users.join(","))
+            })
+            .collect::<Vec<_>>()
+            .join(";");
+        let cache = CACHE.get_or_init(Default::default);
+        if let Ok(entries) = cache.lock()
+            && let Some((_, engines)) = entries.iter().find(|(k, _)| *k == key)
+        {
+            return Ok(engines.clone());
+        }
+        let engines = Arc::new(Self::builtin(dictionaries).map_err(|e| e.to_string())?);
+        if let Ok(mut entries) = cache.lock() {
+            entries.push((key, engines.clone()));
+        }
+        Ok(engines)
+    }
+
     /// Compiles the built-in edits (and the code checks generated from the table index) for
     /// each version of `dictionaries`: strictly for the default (newest) version, leaving out
     /// the edits that read items an older version does not have.
@@ -134,6 +170,206 @@ impl EditEngines {
     pub fn engine(&self, version: Option<&str>) -> Option<&Arc<Engine>> {
         self.engines
             .get(version.unwrap_or(self.default_version.as_str()))
+    }
+}
+
+/// One failed edit on a stored abstract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditFailure {
+    /// The edit's id.
+    pub edit: String,
+    /// Its name.
+    pub name: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The message, with the record's values.
+    pub message: String,
+    /// The items concerned.
+    pub items: Vec<String>,
+    /// The tumor, for a tumor-level edit.
+    pub tumor: Option<TumorId>,
+}
+
+/// What an edit set found on one patient with its tumors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditReport {
+    /// The set that ran.
+    pub set: String,
+    /// Every failure.
+    pub failures: Vec<EditFailure>,
+    /// Whether the set refuses a save while an error-level edit fails.
+    pub blocks_save: bool,
+}
+
+impl EditReport {
+    /// How many error-level failures.
+    pub fn errors(&self) -> usize {
+        self.failures
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+}
+
+/// Which edit set runs when an abstract is saved through the API.
+#[derive(Debug, Clone)]
+pub struct EditsPolicy {
+    /// The compiled edits (or why they could not be built: a fault of the shipped files).
+    pub engines: Result<Arc<EditEngines>, String>,
+    /// The set run on every save (none: no edits on save).
+    pub on_save: Option<String>,
+    /// Refuse a save while an error-level edit of that set fails (besides the sets that say
+    /// `blocks_save` themselves).
+    pub block: bool,
+}
+
+impl Registry {
+    fn edit_engines(&self) -> Result<&Arc<EditEngines>, AppError> {
+        self.edits
+            .engines
+            .as_ref()
+            .map_err(|e| AppError::Internal(format!("edits: {e}")))
+    }
+
+    /// Checks that the built-in edits compiled and that the set run on save exists (called
+    /// when the service starts, so that a bad configuration stops it at once).
+    pub fn check_edits(&self) -> Result<(), AppError> {
+        let engines = self.edit_engines()?;
+        if let Some(set) = &self.edits.on_save
+            && engines
+                .engine(None)
+                .and_then(|e| e.select_set(set))
+                .is_none()
+        {
+            return Err(AppError::Internal(format!(
+                "edits: no edit set named {set}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The same registry running `set` on every save (none: no edits on save), refusing
+    /// saves that fail an error-level edit when `block`.
+    #[must_use]
+    pub fn with_edits_on_save(mut self, set: Option<String>, block: bool) -> Self {
+        self.edits = Arc::new(EditsPolicy {
+            engines: self.edits.engines.clone(),
+            on_save: set,
+            block,
+        });
+        self
+    }
+
+    /// Runs edit set `set` over a patient with its tumors (read with the patient's NAACCR
+    /// version's edits).
+    pub(crate) fn run_edits(
+        &self,
+        patient: &PatientRecord,
+        tumors: &[TumorRecord],
+        set: &str,
+    ) -> Result<EditReport, AppError> {
+        let engines = self.edit_engines()?;
+        let engine = engines
+            .engine(Some(&patient.dictionary_version))
+            .or_else(|| engines.engine(None))
+            .ok_or_else(|| AppError::Internal("edits: no engine".into()))?;
+        let selection = engine.select_set(set).ok_or_else(|| {
+            AppError::invalid(
+                Problem::new(
+                    "unknown_edit_set",
+                    format!("there is no edit set named {set}"),
+                )
+                .for_item("set"),
+            )
+        })?;
+        let blocks_save = engine.sets().iter().any(|s| s.name == set && s.blocks_save);
+        let mut frame = engine.frame();
+        engine.load(
+            &mut frame,
+            patient.items.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            tumors
+                .iter()
+                .map(|t| t.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        );
+        let mut failures = Vec::new();
+        let today = EvalEnv::new(self.clock.now().date());
+        engine.run(
+            &frame,
+            &selection,
+            &today,
+            &mut failures,
+            &mut RunCounts::default(),
+            None,
+        );
+        Ok(EditReport {
+            set: set.to_owned(),
+            blocks_save,
+            failures: failures
+                .into_iter()
+                .map(|f| EditFailure {
+                    edit: f.edit.to_string(),
+                    name: f.name.to_string(),
+                    severity: f.severity,
+                    message: f.message,
+                    items: f.items.to_vec(),
+                    tumor: f.tumor.and_then(|t| tumors.get(t)).map(|t| t.id),
+                })
+                .collect(),
+        })
+    }
+
+    /// The edits run on save over a patient as just written (inside the write's transaction):
+    /// none when no set runs on save; refused with [`AppError::EditsFailed`] (so the write is
+    /// rolled back) when the set blocks saves and an error-level edit fails.
+    pub(crate) fn edits_on_save(
+        &self,
+        conn: &mut AnyConnection,
+        patient: PatientId,
+        scope: &FacilityScope,
+    ) -> Result<Option<EditReport>, AppError> {
+        let Some(set) = self.edits.on_save.clone() else {
+            return Ok(None);
+        };
+        let p: PatientRecord = super::versioned::load(conn, patient)?;
+        let tumors = super::abstracts::visible_live_tumors(conn, patient, scope)?;
+        let mut report = self.run_edits(&p, &tumors, &set)?;
+        report.blocks_save |= self.edits.block;
+        if report.blocks_save && report.errors() > 0 {
+            return Err(AppError::EditsFailed(Box::new(report)));
+        }
+        Ok(Some(report))
+    }
+
+    /// Runs an edit set (default: the one run on save, else `abstracting`) over a stored
+    /// patient with the tumors the caller may see. Audited as a read of the patient.
+    pub async fn check_patient_edits(
+        &self,
+        ctx: &RequestContext,
+        id: PatientId,
+        set: Option<String>,
+    ) -> Result<EditReport, AppError> {
+        let registry = self.clone();
+        let access = Access::of(ctx);
+        let set = set
+            .or_else(|| self.edits.on_save.clone())
+            .unwrap_or_else(|| "abstracting".to_owned());
+        let facts = AuditFacts {
+            detail: Some(format!("edit set {set}")),
+            ..AuditFacts::about(EntityKind::Patient, id.0)
+        };
+        self.audited(
+            ctx,
+            Permission::ReadPatientData,
+            "patient.edits",
+            facts,
+            move |conn, _| {
+                let patient: PatientRecord =
+                    super::versioned::load_visible(conn, id, access.scope())?;
+                let tumors = super::abstracts::visible_live_tumors(conn, id, access.scope())?;
+                registry.run_edits(&patient, &tumors, &set)
+            },
+        )
+        .await
     }
 }
 

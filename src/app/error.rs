@@ -103,6 +103,10 @@ pub enum AppError {
         /// Its status.
         status: String,
     },
+    /// The edit set run on save refuses saves while an error-level edit fails, and one does:
+    /// nothing was written.
+    #[error("the abstract fails {} error-level edit(s) of the set {}; nothing was written", .0.errors(), .0.set)]
+    EditsFailed(Box<crate::app::edits::EditReport>),
     /// A fault inside the service (not the caller's).
     #[error("internal error: {0}")]
     Internal(String),
@@ -116,6 +120,7 @@ impl AppError {
     pub fn audit_detail(&self) -> &'static str {
         match self {
             AppError::Invalid(_) | AppError::ImportRefused(_) => "invalid",
+            AppError::EditsFailed(_) => "edits_failed",
             AppError::NotFound { .. }
             | AppError::NotFoundUser { .. }
             | AppError::NoSuchJob { .. } => "not_found",

@@ -22,6 +22,9 @@ pub use error::AppError;
 use crate::store::{Db, abstracts as q};
 use std::sync::Arc;
 
+/// The edit set run on every save unless configured otherwise.
+pub const DEFAULT_EDITS_ON_SAVE: &str = "abstracting";
+
 /// The registry: its database, its dictionaries and its clock. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -29,6 +32,7 @@ pub struct Registry {
     dictionaries: Arc<Dictionaries>,
     clock: Arc<dyn Clock>,
     auth: Arc<auth::Auth>,
+    edits: Arc<edits::EditsPolicy>,
 }
 
 impl Registry {
@@ -40,11 +44,17 @@ impl Registry {
         clock: Arc<dyn Clock>,
         auth: Arc<auth::Auth>,
     ) -> Self {
+        let engines = edits::EditEngines::builtin_shared(&dictionaries);
         Self {
             db,
             dictionaries,
             clock,
             auth,
+            edits: Arc::new(edits::EditsPolicy {
+                engines,
+                on_save: Some(DEFAULT_EDITS_ON_SAVE.to_owned()),
+                block: false,
+            }),
         }
     }
 

@@ -40,6 +40,8 @@ pub trait Versioned: Sized + Send + 'static {
     fn dictionary_version(&self) -> &str;
     /// Its items.
     fn items(&self) -> &ItemMap;
+    /// The patient it is (or belongs to).
+    fn patient(&self) -> crate::core::abstracts::PatientId;
     /// Whether it is soft-deleted.
     fn is_deleted(&self) -> bool;
     /// Whether a caller limited to `facilities` may see it.
@@ -69,7 +71,7 @@ pub trait Versioned: Sized + Send + 'static {
 
 /// Patients and tumors implement [`Versioned`] the same way, each over its own queries.
 macro_rules! impl_versioned {
-    ($record:ty, $id:ty, $kind:ident, $prefix:literal, $fixed:literal, $visible:path, $find:path, $update:path, $tombstone:path) => {
+    ($record:ty, $id:ty, $kind:ident, $prefix:literal, $fixed:literal, $patient:ident, $visible:path, $find:path, $update:path, $tombstone:path) => {
         impl Versioned for $record {
             type Id = $id;
             const KIND: EntityKind = EntityKind::$kind;
@@ -93,6 +95,9 @@ macro_rules! impl_versioned {
             }
             fn items(&self) -> &ItemMap {
                 &self.items
+            }
+            fn patient(&self) -> crate::core::abstracts::PatientId {
+                self.$patient
             }
             fn is_deleted(&self) -> bool {
                 self.tombstone.is_some()
@@ -133,6 +138,7 @@ impl_versioned!(
     Patient,
     "patient",
     "patientIdNumber",
+    id,
     patient_visible,
     q::find_patient,
     q::update_patient_versioned,
@@ -144,6 +150,7 @@ impl_versioned!(
     Tumor,
     "tumor",
     "reportingFacility",
+    patient_id,
     tumor_visible,
     q::find_tumor,
     q::update_tumor_versioned,

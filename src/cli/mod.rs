@@ -133,12 +133,17 @@ async fn run_serve(db_config: &DatabaseConfig, serve: &ServeConfig) -> Result<()
     let keys = security::signing_keys(&url, &db_config.database_url, &serve.security)?;
     let db = Db::open(&url, db_config.pool_size).context("cannot open the database")?;
     let auth = Auth::new(AuthSettings::new(keys))?;
+    let on_save = Some(serve.edits_on_save.clone()).filter(|s| s != "none");
     let registry = Registry::new(
         db,
         Arc::new(dictionaries),
         Arc::new(SystemClock),
         Arc::new(auth),
-    );
+    )
+    .with_edits_on_save(on_save, serve.edits_block_save);
+    registry
+        .check_edits()
+        .map_err(|e| anyhow::anyhow!("cannot start: {e}"))?;
     if let Some(password) = registry
         .bootstrap_admin(serve.security.admin_password.clone())
         .await

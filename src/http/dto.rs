@@ -1,6 +1,7 @@
 //! The JSON shapes of the API and their conversions to and from the core types.
 
-use crate::app::abstracts::{Page, PatientWithTumors};
+use crate::app::abstracts::{Page, PatientWithTumors, Saved};
+use crate::app::edits::EditReport;
 use crate::app::imports::{ImportBatch, ImportOutcome, RejectedPatient, RejectedProblem};
 use crate::app::jobs::{ExportJob, ExportSpec};
 use crate::core::abstracts::{
@@ -177,6 +178,62 @@ impl From<&Tombstone> for TombstoneDto {
     }
 }
 
+/// One failed edit.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditFailureDto {
+    /// The edit's id (`IF25`, `valid:dateOfBirth`, `codes:vitalStatus`).
+    pub edit: String,
+    /// The edit's name as the standard gives it.
+    pub name: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// What is wrong, with the record's values.
+    pub message: String,
+    /// The items concerned (naaccrIds).
+    pub items: Vec<String>,
+    /// The tumor, for a tumor-level edit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tumor_id: Option<i64>,
+}
+
+/// What an edit set found on a patient with its tumors.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditReportDto {
+    /// The edit set that ran.
+    pub set: String,
+    /// Error-level failures.
+    pub errors: usize,
+    /// Warning-level failures.
+    pub warnings: usize,
+    /// Every failure.
+    pub failures: Vec<EditFailureDto>,
+}
+
+impl From<EditReport> for EditReportDto {
+    fn from(r: EditReport) -> Self {
+        let errors = r.errors();
+        Self {
+            set: r.set,
+            errors,
+            warnings: r.failures.len() - errors,
+            failures: r
+                .failures
+                .into_iter()
+                .map(|f| EditFailureDto {
+                    edit: f.edit,
+                    name: f.name,
+                    severity: f.severity.as_str().to_owned(),
+                    message: f.message,
+                    items: f.items,
+                    tumor_id: f.tumor.map(|t| t.0),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A tumor.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -200,6 +257,18 @@ pub struct TumorDto {
     /// Present when the tumor is soft-deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<TombstoneDto>,
+    /// In the answer to a save: what the edit set run on save found on the patient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edits: Option<EditReportDto>,
+}
+
+impl From<Saved<TumorRecord>> for TumorDto {
+    fn from(s: Saved<TumorRecord>) -> Self {
+        Self {
+            edits: s.edits.map(EditReportDto::from),
+            ..TumorDto::from(s.record)
+        }
+    }
 }
 
 impl From<TumorRecord> for TumorDto {
@@ -214,6 +283,7 @@ impl From<TumorRecord> for TumorDto {
             created_at: t.created_at.and_utc(),
             updated_at: t.updated_at.and_utc(),
             deleted: t.tombstone.as_ref().map(TombstoneDto::from),
+            edits: None,
         }
     }
 }
@@ -243,6 +313,9 @@ pub struct PatientDto {
     /// their facilities). Absent in the answer to a change, which is about the patient alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tumors: Option<Vec<TumorDto>>,
+    /// In the answer to a save: what the edit set run on save found on the patient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edits: Option<EditReportDto>,
 }
 
 impl PatientDto {
@@ -258,13 +331,26 @@ impl PatientDto {
             updated_at: p.updated_at.and_utc(),
             deleted: p.tombstone.as_ref().map(TombstoneDto::from),
             tumors: tumors.map(|ts| ts.into_iter().map(TumorDto::from).collect()),
+            edits: None,
         }
     }
 }
 
 impl From<PatientWithTumors> for PatientDto {
     fn from(p: PatientWithTumors) -> Self {
-        PatientDto::new(p.patient, Some(p.tumors))
+        Self {
+            edits: p.edits.map(EditReportDto::from),
+            ..PatientDto::new(p.patient, Some(p.tumors))
+        }
+    }
+}
+
+impl From<Saved<PatientRecord>> for PatientDto {
+    fn from(s: Saved<PatientRecord>) -> Self {
+        Self {
+            edits: s.edits.map(EditReportDto::from),
+            ..PatientDto::new(s.record, None)
+        }
     }
 }
 

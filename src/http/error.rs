@@ -60,6 +60,7 @@ error_codes! {
     PreconditionRequired = ("precondition_required", PRECONDITION_REQUIRED, "A change needs an If-Match header with the ETag of the last read."),
     PreconditionFailed = ("precondition_failed", PRECONDITION_FAILED, "The record changed since it was read (the If-Match ETag is stale); read it again."),
     RecordDeleted = ("record_deleted", CONFLICT, "The record is soft-deleted and cannot be changed."),
+    EditsFailed = ("edits_failed", UNPROCESSABLE_ENTITY, "The abstract fails error-level edits of the set run on save, which refuses such saves; every failure is listed in details (item, record, edit id as code, message) and nothing was written."),
     AlreadyImported = ("already_imported", CONFLICT, "The same file (same SHA-256) was already imported or is being imported; the Location header names its batch. Nothing was done."),
     ExportNotReady = ("export_not_ready", CONFLICT, "The export is still being written, failed or expired: there is no file to download yet. Ask for its status."),
     ServiceUnavailable = ("service_unavailable", SERVICE_UNAVAILABLE, "The database does not answer."),
@@ -196,6 +197,24 @@ impl From<AppError> for ApiError {
             | AppError::OutOfScope { .. }
             | AppError::NotFoundUser { .. }
             | AppError::NoSuchJob { .. } => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            AppError::EditsFailed(ref report) => {
+                let mut a = ApiError::new(ErrorCode::EditsFailed, e.to_string());
+                a.details = report
+                    .failures
+                    .iter()
+                    .filter(|f| f.severity == crate::core::edits::definition::Severity::Error)
+                    .map(|f| ErrorDetail {
+                        item: f.items.first().cloned(),
+                        record: Some(
+                            f.tumor
+                                .map_or("patient".to_owned(), |t| format!("tumor {}", t.0)),
+                        ),
+                        code: f.edit.clone(),
+                        problem: f.message.clone(),
+                    })
+                    .collect();
+                a
+            }
             AppError::AlreadyImported { batch } => {
                 let mut a = ApiError::new(ErrorCode::AlreadyImported, e.to_string());
                 a.headers

@@ -253,6 +253,7 @@ pub struct TestApp<S> {
     _spool: tempfile::TempDir,
 }
 
+/// The application over `db`, as configured by default.
 pub async fn app(
     db: &TestDb,
     settings: HttpSettings,
@@ -263,7 +264,23 @@ pub async fn app(
         Error = actix_web::Error,
     >,
 > {
+    app_with(db, settings, |r| r).await
+}
+
+/// The application over `db` with its registry configured by `configure`.
+pub async fn app_with(
+    db: &TestDb,
+    settings: HttpSettings,
+    configure: impl FnOnce(Registry) -> Registry,
+) -> TestApp<
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
     let (registry, clock) = registry_with_clock(db);
+    let registry = configure(registry);
     let spool_dir = tempfile::tempdir().expect("spool dir");
     let jobs = Jobs::new(
         registry.clone(),

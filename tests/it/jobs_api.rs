@@ -185,7 +185,16 @@ backend_tests! {
         let gz_id = again.body["id"].as_i64().unwrap();
         let gz = app.wait_for(&format!("/api/v1/imports/{gz_id}")).await;
         assert_eq!(gz["status"], "imported");
-        assert_eq!(spool_files(app.jobs.spool().dir()), Vec::<String>::new());
+        // The file is deleted just after the import's transaction commits.
+        let mut left = spool_files(app.jobs.spool().dir());
+        for _ in 0..500 {
+            if left.is_empty() {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+            left = spool_files(app.jobs.spool().dir());
+        }
+        assert_eq!(left, Vec::<String>::new());
     }
 
     async fn a_file_refused_in_all_mode_writes_nothing_and_may_be_sent_again(db: TestDb) {

@@ -14,6 +14,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod dictionaries_api;
+mod edits_api;
 mod hostile;
 mod imports;
 mod jobs_api;

@@ -78,6 +78,11 @@ const TABLE: &[(&str, &str, Rule)] = &[
         "/api/v1/tumors/{id}/revert",
         Rule::Roles(PATIENT_DATA),
     ),
+    (
+        "POST",
+        "/api/v1/patients/{id}/edits",
+        Rule::Roles(PATIENT_DATA),
+    ),
     ("POST", "/api/v1/imports", Rule::Roles(PATIENT_DATA)),
     ("GET", "/api/v1/imports", Rule::Roles(PATIENT_DATA)),
     ("GET", "/api/v1/imports/{id}", Rule::Roles(PATIENT_DATA)),

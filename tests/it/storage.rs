@@ -36,7 +36,7 @@ backend_tests! {
             match t.await.unwrap() {
                 Ok(p) => {
                     won += 1;
-                    assert_eq!(p.version, RowVersion(2));
+                    assert_eq!(p.record.version, RowVersion(2));
                 }
                 Err(AppError::VersionConflict { expected, current, .. }) => {
                     conflicts += 1;

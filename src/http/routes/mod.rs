@@ -43,6 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(patients::list_patient_history)
                 .service(patients::revert_patient)
                 .service(patients::create_tumor)
+                .service(patients::check_patient_edits)
                 .service(tumors::list_tumors)
                 .service(tumors::find_tumor)
                 .service(tumors::update_tumor)

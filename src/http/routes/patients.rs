@@ -5,8 +5,8 @@ use crate::app::abstracts::{NewPatient, Patch};
 use crate::app::search::{FilterInput, PersonInput};
 use crate::core::abstracts::{EntityKind, PatientId, RowVersion, etag};
 use crate::http::dto::{
-    DeleteBody, HistoryDto, NewPatientBody, NewTumorBody, PatchBody, PatientDto, PatientPage,
-    PersonSearchBody, PersonSearchResult, RevertBody, TumorDto,
+    DeleteBody, EditReportDto, HistoryDto, NewPatientBody, NewTumorBody, PatchBody, PatientDto,
+    PatientPage, PersonSearchBody, PersonSearchResult, RevertBody, TumorDto,
 };
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::extract::{Authorized, IfMatch, ReadsPatients, WritesPatients};
@@ -181,7 +181,7 @@ pub async fn update_patient(
         .await?;
     Ok(patient_response(
         actix_web::http::StatusCode::OK,
-        PatientDto::new(p, None),
+        PatientDto::from(p),
     ))
 }
 
@@ -365,8 +365,46 @@ pub async fn create_tumor(
             items,
         )
         .await?;
-    let tag = etag(EntityKind::Tumor, t.id.0, t.version);
+    let tag = etag(EntityKind::Tumor, t.record.id.0, t.record.version);
     Ok(HttpResponse::Created()
         .insert_header(("ETag", tag))
         .json(TumorDto::from(t)))
+}
+
+/// Which edit set to run.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EditSetQuery {
+    /// abstracting, hospital-submission, central-submission or iarc (default: the set run on
+    /// save).
+    pub set: Option<String>,
+}
+
+/// Run an edit set over a patient with its tumors (those you may see) and answer what fails.
+/// Nothing is written.
+#[utoipa::path(
+    tag = "patients",
+    params(("id" = i64, Path, description = "Patient id"), EditSetQuery),
+    responses(
+        (status = 200, description = "The failures (none: the abstract passes)", body = EditReportDto),
+        (status = 404, description = "No such patient", body = ErrorEnvelope),
+        (status = 422, description = "No such edit set", body = ErrorEnvelope),
+    )
+)]
+#[post("/patients/{id}/edits")]
+pub async fn check_patient_edits(
+    caller: Authorized<ReadsPatients>,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+    query: web::Query<EditSetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let report = registry
+        .check_patient_edits(
+            &caller.0,
+            PatientId(id.into_inner()),
+            query.into_inner().set,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(EditReportDto::from(report)))
 }

@@ -3,6 +3,7 @@
 use super::patients::{DEFAULT_PAGE, ListQuery};
 use crate::app::Registry;
 use crate::app::abstracts::Patch;
+use crate::app::abstracts::Saved;
 use crate::core::abstracts::{EntityKind, RowVersion, TumorId, TumorRecord, etag};
 use crate::http::dto::{DeleteBody, HistoryDto, PatchBody, RevertBody, TumorDto, TumorPage};
 use crate::http::error::{ApiError, ErrorEnvelope};
@@ -10,8 +11,18 @@ use crate::http::extract::{Authorized, IfMatch, ReadsPatients, WritesPatients};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 
 fn tumor_response(t: TumorRecord) -> HttpResponse {
+    saved_tumor_response(Saved {
+        record: t,
+        edits: None,
+    })
+}
+
+fn saved_tumor_response(t: Saved<TumorRecord>) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header(("ETag", etag(EntityKind::Tumor, t.id.0, t.version)))
+        .insert_header((
+            "ETag",
+            etag(EntityKind::Tumor, t.record.id.0, t.record.version),
+        ))
         .json(TumorDto::from(t))
 }
 
@@ -77,7 +88,7 @@ pub async fn update_tumor(
             },
         )
         .await?;
-    Ok(tumor_response(t))
+    Ok(saved_tumor_response(t))
 }
 
 /// Soft-delete a tumor with a reason; needs If-Match. The record and its history are kept.
