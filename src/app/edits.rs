@@ -35,7 +35,7 @@ const CODE_INDEX: &str = "item_code_lists";
 const CODE_CHECK_SETS: [&str; 3] = ["abstracting", "hospital-submission", "central-submission"];
 
 /// Why the built-in edits could not be loaded (a bug in the shipped files: tests catch it).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("the built-in edits do not load:\n{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
 pub struct EditsError(pub Vec<DefinitionError>);
 
@@ -82,6 +82,36 @@ pub fn builtin_definitions() -> Result<(Vec<EditDef>, Vec<SetDef>), EditsError> 
     }
 }
 
+/// The parsed built-in edit files and tables, read once per process.
+struct BuiltinParts {
+    tables: Arc<Tables>,
+    defs: Vec<EditDef>,
+    sets: Vec<SetDef>,
+}
+
+fn builtin_parts() -> Result<&'static BuiltinParts, &'static EditsError> {
+    static PARTS: std::sync::OnceLock<Result<BuiltinParts, EditsError>> =
+        std::sync::OnceLock::new();
+    PARTS
+        .get_or_init(|| {
+            let tables = builtin_tables()?;
+            let (defs, sets) = builtin_definitions()?;
+            Ok(BuiltinParts {
+                tables: Arc::new(tables),
+                defs,
+                sets,
+            })
+        })
+        .as_ref()
+}
+
+/// Whether `id` is the id of a built-in edit (or of a generated check).
+pub fn is_builtin_edit_id(id: &str) -> bool {
+    id.starts_with("valid:")
+        || id.starts_with("codes:")
+        || builtin_parts().is_ok_and(|p| p.defs.iter().any(|d| d.id == id))
+}
+
 /// The built-in edits compiled for every loaded NAACCR version.
 #[derive(Debug, Clone)]
 pub struct EditEngines {
@@ -121,8 +151,14 @@ impl EditEngines {
     /// each version of `dictionaries`: strictly for the default (newest) version, leaving out
     /// the edits that read items an older version does not have.
     pub fn builtin(dictionaries: &Dictionaries) -> Result<Self, EditsError> {
-        let tables = builtin_tables()?;
-        let (defs, sets) = builtin_definitions()?;
+        Self::with_extra(dictionaries, &[])
+    }
+
+    /// The built-in edits and `extra` ones (the registry's own), compiled together.
+    pub fn with_extra(dictionaries: &Dictionaries, extra: &[EditDef]) -> Result<Self, EditsError> {
+        let parts = builtin_parts().map_err(|e| EditsError(e.0.clone()))?;
+        let tables = &parts.tables;
+        let (defs, sets) = (&parts.defs, &parts.sets);
         let index: Vec<(String, String)> = tables
             .get(CODE_INDEX)
             .map(|t| {
@@ -150,14 +186,15 @@ impl EditEngines {
             };
             let mut all = defs.clone();
             all.extend(code_list_edits(&index, level_of, &code_sets));
+            all.extend(extra.iter().cloned());
             let strict = version == default_version;
-            let engine = Engine::build(&all, &sets, set, &tables, strict).map_err(EditsError)?;
+            let engine = Engine::build(&all, sets, set, tables, strict).map_err(EditsError)?;
             engines.insert(version.to_owned(), Arc::new(engine));
         }
         Ok(Self {
             engines,
             default_version,
-            tables: Arc::new(tables),
+            tables: parts.tables.clone(),
         })
     }
 
@@ -212,10 +249,11 @@ impl EditReport {
 }
 
 /// Which edit set runs when an abstract is saved through the API.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct EditsPolicy {
-    /// The compiled edits (or why they could not be built: a fault of the shipped files).
-    pub engines: Result<Arc<EditEngines>, String>,
+    /// The compiled edits (or why they could not be built: a fault of the shipped files),
+    /// replaced whole when a custom edit is activated or retired.
+    pub engines: std::sync::RwLock<Result<Arc<EditEngines>, String>>,
     /// The set run on every save (none: no edits on save).
     pub on_save: Option<String>,
     /// Refuse a save while an error-level edit of that set fails (besides the sets that say
@@ -224,11 +262,55 @@ pub struct EditsPolicy {
 }
 
 impl Registry {
-    fn edit_engines(&self) -> Result<&Arc<EditEngines>, AppError> {
+    pub(crate) fn edit_engines(&self) -> Result<Arc<EditEngines>, AppError> {
         self.edits
             .engines
-            .as_ref()
+            .read()
+            .map_err(|_| AppError::Internal("edits: lock poisoned".into()))?
+            .clone()
             .map_err(|e| AppError::Internal(format!("edits: {e}")))
+    }
+
+    /// The edits in service for a NAACCR version (default: the newest), in the order they run,
+    /// only those of `set` when given.
+    pub fn list_edits(
+        &self,
+        set: Option<&str>,
+        version: Option<&str>,
+    ) -> Result<Vec<crate::core::edits::engine::EditInfo>, AppError> {
+        let engines = self.edit_engines()?;
+        let engine = engines.engine(version).ok_or_else(|| {
+            AppError::invalid(
+                Problem::new("unknown_dictionary_version", "no such NAACCR version")
+                    .for_item("dictionaryVersion"),
+            )
+        })?;
+        if let Some(s) = set
+            && engine.select_set(s).is_none()
+        {
+            return Err(AppError::invalid(
+                Problem::new(
+                    "unknown_edit_set",
+                    format!("there is no edit set named {s}"),
+                )
+                .for_item("set"),
+            ));
+        }
+        Ok(engine
+            .edits()
+            .into_iter()
+            .filter(|e| set.is_none_or(|s| e.sets.iter().any(|x| x == s)))
+            .collect())
+    }
+
+    /// Puts newly compiled edits in service.
+    pub(crate) fn replace_edit_engines(&self, engines: Arc<EditEngines>) -> Result<(), AppError> {
+        *self
+            .edits
+            .engines
+            .write()
+            .map_err(|_| AppError::Internal("edits: lock poisoned".into()))? = Ok(engines);
+        Ok(())
     }
 
     /// Checks that the built-in edits compiled and that the set run on save exists (called
@@ -252,8 +334,14 @@ impl Registry {
     /// saves that fail an error-level edit when `block`.
     #[must_use]
     pub fn with_edits_on_save(mut self, set: Option<String>, block: bool) -> Self {
+        let engines = self
+            .edits
+            .engines
+            .read()
+            .map(|e| e.clone())
+            .unwrap_or_else(|_| Err("edits: lock poisoned".into()));
         self.edits = Arc::new(EditsPolicy {
-            engines: self.edits.engines.clone(),
+            engines: std::sync::RwLock::new(engines),
             on_save: set,
             block,
         });

@@ -87,6 +87,9 @@ pub enum AppError {
         /// The id asked for.
         id: i64,
     },
+    /// No custom edit (or version of one) by this name.
+    #[error("no custom edit {0}")]
+    NoSuchEdit(String),
     /// The same file (same SHA-256) was imported before, or is being imported: nothing done.
     #[error(
         "this file (same SHA-256) was already received as import batch {batch}; nothing was done"
@@ -123,7 +126,8 @@ impl AppError {
             AppError::EditsFailed(_) => "edits_failed",
             AppError::NotFound { .. }
             | AppError::NotFoundUser { .. }
-            | AppError::NoSuchJob { .. } => "not_found",
+            | AppError::NoSuchJob { .. }
+            | AppError::NoSuchEdit(_) => "not_found",
             AppError::AlreadyImported { .. } => "already_imported",
             AppError::ExportNotReady { .. } => "not_ready",
             AppError::OutOfScope { .. } => "out_of_scope",

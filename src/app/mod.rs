@@ -5,6 +5,7 @@ pub mod abstracts;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod custom_edits;
 pub mod dictionaries;
 pub mod edits;
 mod error;
@@ -51,7 +52,7 @@ impl Registry {
             clock,
             auth,
             edits: Arc::new(edits::EditsPolicy {
-                engines,
+                engines: std::sync::RwLock::new(engines),
                 on_save: Some(DEFAULT_EDITS_ON_SAVE.to_owned()),
                 block: false,
             }),

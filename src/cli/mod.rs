@@ -144,6 +144,13 @@ async fn run_serve(db_config: &DatabaseConfig, serve: &ServeConfig) -> Result<()
     registry
         .check_edits()
         .map_err(|e| anyhow::anyhow!("cannot start: {e}"))?;
+    match registry.load_custom_edits().await {
+        Ok(n) if n > 0 => eprintln!("{n} custom edit(s) in service"),
+        Ok(_) => {}
+        Err(e) => eprintln!(
+            "warning: the registry's own edits do not compile with this version ({e}); only the built-in edits are in service"
+        ),
+    }
     if let Some(password) = registry
         .bootstrap_admin(serve.security.admin_password.clone())
         .await

@@ -196,7 +196,8 @@ impl From<AppError> for ApiError {
             AppError::NotFound { .. }
             | AppError::OutOfScope { .. }
             | AppError::NotFoundUser { .. }
-            | AppError::NoSuchJob { .. } => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            | AppError::NoSuchJob { .. }
+            | AppError::NoSuchEdit(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
             AppError::EditsFailed(ref report) => {
                 let mut a = ApiError::new(ErrorCode::EditsFailed, e.to_string());
                 a.details = report

@@ -57,6 +57,7 @@ requirements! {
     ManagesUsers => ManageUsers, "Manages accounts.";
     ReadsAudit => ReadAudit, "Reads the audit trail.";
     ReadsDictionaries => ReadDictionaries, "Reads the data dictionaries.";
+    ManagesEdits => ManageEdits, "Writes, tests, activates and retires the registry's own edits.";
 }
 
 /// The caller, checked to hold the permission `R` before any other part of the request is

@@ -6,6 +6,7 @@
 
 pub mod abstracts;
 mod connection;
+pub mod custom_edits;
 pub mod imports;
 pub mod schema;
 pub mod security;

@@ -187,3 +187,19 @@ diesel::table! {
         expires_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// The registry's own edits, one row per version.
+    custom_edits (id) {
+        id -> BigInt,
+        edit_id -> Text,
+        version -> BigInt,
+        status -> Text,
+        definition -> Text,
+        note -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+        retired_at -> Nullable<Timestamp>,
+    }
+}

@@ -123,3 +123,162 @@ backend_tests! {
         assert!(created.body.get("edits").is_none(), "{}", created.body);
     }
 }
+
+/// A registry edit: a tumor diagnosed in 2019 or later needs a Reporting Facility.
+fn facility_edit() -> Value {
+    json!({
+        "id": "STATE-0001",
+        "name": "Reporting Facility required from 2019 (state rule)",
+        "agency": "State",
+        "severity": "error",
+        "sets": ["abstracting"],
+        "skip": "empty(dateOfDiagnosis) or year(dateOfDiagnosis) < 2019",
+        "condition": "present(reportingFacility)",
+        "message": "Reporting Facility is required for a diagnosis in {dateOfDiagnosis}",
+        "tests": [
+            {"expect": "pass", "tumors": [{"dateOfDiagnosis": "20190301", "reportingFacility": "0000001234"}]},
+            {"expect": "fail", "tumors": [{"dateOfDiagnosis": "20190301"}],
+             "message": "Reporting Facility is required for a diagnosis in 20190301"},
+            {"expect": "skip", "tumors": [{"dateOfDiagnosis": "2015"}]}
+        ]
+    })
+}
+
+backend_tests! {
+    async fn a_custom_edit_is_written_tried_activated_and_retired_with_every_version_kept(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        // A stored abstract the edit will find: a 2022 tumor without a facility.
+        let mut patient = clean_patient();
+        patient["tumors"][1]["items"].as_object_mut().unwrap().remove("reportingFacility");
+        let created = app.json(Method::POST, "/api/v1/patients", patient).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.body["id"].as_i64().unwrap();
+        let tumor = created.body["tumors"][1]["id"].as_i64().unwrap();
+
+        let v1 = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": facility_edit(), "note": "state rule 2026-11"})).await;
+        assert_eq!(v1.status, 201, "{}", v1.body);
+        assert_eq!((v1.body["version"].as_i64(), v1.body["status"].as_str()), (Some(1), Some("draft")));
+        assert_eq!(v1.body["createdBy"], "central");
+
+        // A draft is not in service yet.
+        let before = app.json(Method::POST, &format!("/api/v1/patients/{id}/edits"), json!(null)).await;
+        assert!(!failures(&before.body).iter().any(|(e, _)| e == "STATE-0001"));
+
+        // Tried on the stored abstracts: one tumor fails it, one passes.
+        let run = app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/versions/1/test", json!(null)).await;
+        assert_eq!(run.status, 200, "{}", run.body);
+        assert_eq!((run.body["patients"].as_i64(), run.body["checked"].as_i64(), run.body["failed"].as_i64()), (Some(1), Some(2), Some(1)), "{}", run.body);
+        assert_eq!(run.body["failures"][0]["tumorId"], tumor);
+        assert_eq!(run.body["failures"][0]["message"], "Reporting Facility is required for a diagnosis in 2022");
+
+        let active = app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/versions/1/activate", json!(null)).await;
+        assert_eq!(active.status, 200, "{}", active.body);
+        assert_eq!(active.body["status"], "active");
+        let after = app.json(Method::POST, &format!("/api/v1/patients/{id}/edits"), json!(null)).await;
+        assert!(failures(&after.body).contains(&("STATE-0001".to_owned(), Some(tumor))), "{}", after.body);
+        let listed = app.get("/api/v1/edits?set=abstracting").await;
+        assert!(listed.body.as_array().unwrap().iter().any(|e| e["id"] == "STATE-0001"));
+
+        // Version 2 (a warning now) supersedes version 1 when activated.
+        let mut changed = facility_edit();
+        changed["severity"] = json!("warning");
+        let v2 = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": changed})).await;
+        assert_eq!(v2.body["version"], 2);
+        let a2 = app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/versions/2/activate", json!(null)).await;
+        assert_eq!(a2.status, 200);
+        let versions = app.get("/api/v1/custom-edits/STATE-0001").await;
+        let statuses: Vec<&str> = versions.body.as_array().unwrap().iter().map(|v| v["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["superseded", "active"]);
+
+        let retired = app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/retire", json!(null)).await;
+        assert_eq!(retired.status, 200, "{}", retired.body);
+        assert_eq!(retired.body["status"], "retired");
+        let gone = app.json(Method::POST, &format!("/api/v1/patients/{id}/edits"), json!(null)).await;
+        assert!(!failures(&gone.body).iter().any(|(e, _)| e == "STATE-0001"));
+        assert_eq!(app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/retire", json!(null)).await.status, 404);
+    }
+
+    async fn a_broken_custom_edit_is_refused_with_its_place_and_nothing_changes(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        let mut broken = facility_edit();
+        broken["condition"] = json!("present(reportingFacility) and ageAtDiagnosis > 60");
+        let a = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": broken})).await;
+        assert_eq!(a.status, 422, "{}", a.body);
+        let d = &a.body["error"]["details"][0];
+        assert_eq!(d["item"], "condition");
+        assert_eq!(d["code"], "text_compared_with_number");
+
+        let mut wrong_example = facility_edit();
+        wrong_example["tests"][1]["expect"] = json!("pass");
+        let b = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": wrong_example})).await;
+        assert_eq!(b.status, 422);
+        assert_eq!(b.body["error"]["details"][0]["item"], "tests[1]");
+        assert_eq!(b.body["error"]["details"][0]["code"], "edit_test_failed");
+
+        let mut builtin = facility_edit();
+        builtin["id"] = json!("IF25");
+        let c = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": builtin})).await;
+        assert_eq!(c.status, 422);
+        assert_eq!(c.body["error"]["details"][0]["code"], "bad_edit_id");
+
+        let mut unknown_dep = facility_edit();
+        unknown_dep["depends"] = json!(["NOPE"]);
+        let d2 = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": unknown_dep})).await;
+        assert_eq!(d2.status, 422);
+        assert_eq!(d2.body["error"]["details"][0]["item"], "depends");
+
+        assert_eq!(app.get("/api/v1/custom-edits").await.body, json!([]));
+
+        // An edit another depends on cannot be retired: the service keeps its edits.
+        let base = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": facility_edit()})).await;
+        assert_eq!(base.status, 201, "{}", base.body);
+        app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/versions/1/activate", json!(null)).await;
+        let dependent = json!({
+            "id": "STATE-0002",
+            "name": "Reporting Facility: ten digits (state rule)",
+            "severity": "error",
+            "sets": ["abstracting"],
+            "depends": ["STATE-0001"],
+            "skip": "empty(reportingFacility)",
+            "condition": "match(reportingFacility, \"dddddddddd\")",
+            "message": "Reporting Facility {reportingFacility} is not ten digits",
+            "tests": [
+                {"expect": "pass", "tumors": [{"dateOfDiagnosis": "2019", "reportingFacility": "0000001234"}]},
+                {"expect": "fail", "tumors": [{"dateOfDiagnosis": "2019", "reportingFacility": "12AB"}],
+                 "message": "Reporting Facility 12AB is not ten digits"}
+            ]
+        });
+        let dep = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": dependent})).await;
+        assert_eq!(dep.status, 201, "{}", dep.body);
+        assert_eq!(app.json(Method::POST, "/api/v1/custom-edits/STATE-0002/versions/1/activate", json!(null)).await.status, 200);
+        let refused = app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/retire", json!(null)).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert_eq!(refused.body["error"]["details"][0]["code"], "unknown_dependency");
+        let still = app.get("/api/v1/custom-edits/STATE-0001").await;
+        assert_eq!(still.body[0]["status"], "active");
+        let listed = app.get("/api/v1/edits").await;
+        assert!(listed.body.as_array().unwrap().iter().any(|e| e["id"] == "STATE-0002"));
+    }
+
+    async fn only_central_staff_manage_edits(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        app.become_user("reg", tumor_registry::core::auth::Role::Registrar, &["0000001234"]).await;
+        let a = app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": facility_edit()})).await;
+        assert_eq!(a.status, 403);
+        assert_eq!(app.get("/api/v1/custom-edits").await.status, 403);
+        // Everyone may read which edits are in service.
+        assert_eq!(app.get("/api/v1/edits?set=iarc").await.status, 200);
+    }
+
+    async fn active_custom_edits_are_put_in_service_when_the_registry_starts(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        app.json(Method::POST, "/api/v1/custom-edits", json!({"definition": facility_edit()})).await;
+        app.json(Method::POST, "/api/v1/custom-edits/STATE-0001/versions/1/activate", json!(null)).await;
+        // A fresh registry over the same database (a restart) knows only the built-in edits
+        // until it loads the active custom ones.
+        let restarted = crate::harness::registry(&db);
+        assert!(!restarted.list_edits(None, None).unwrap().iter().any(|e| e.id == "STATE-0001"));
+        assert_eq!(restarted.load_custom_edits().await.unwrap(), 1);
+        assert!(restarted.list_edits(None, None).unwrap().iter().any(|e| e.id == "STATE-0001"));
+    }
+}

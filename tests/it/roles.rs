@@ -24,6 +24,7 @@ const ALL: &[Role] = &[
 ];
 const PATIENT_DATA: &[Role] = &[Role::Central, Role::Registrar];
 const ADMIN: &[Role] = &[Role::Admin];
+const CENTRAL: &[Role] = &[Role::Central];
 
 /// The access table: (method, path template) -> rule.
 const TABLE: &[(&str, &str, Rule)] = &[
@@ -83,6 +84,25 @@ const TABLE: &[(&str, &str, Rule)] = &[
         "/api/v1/patients/{id}/edits",
         Rule::Roles(PATIENT_DATA),
     ),
+    ("GET", "/api/v1/edits", Rule::Roles(ALL)),
+    ("GET", "/api/v1/custom-edits", Rule::Roles(CENTRAL)),
+    ("POST", "/api/v1/custom-edits", Rule::Roles(CENTRAL)),
+    ("GET", "/api/v1/custom-edits/{editId}", Rule::Roles(CENTRAL)),
+    (
+        "POST",
+        "/api/v1/custom-edits/{editId}/versions/{version}/test",
+        Rule::Roles(CENTRAL),
+    ),
+    (
+        "POST",
+        "/api/v1/custom-edits/{editId}/versions/{version}/activate",
+        Rule::Roles(CENTRAL),
+    ),
+    (
+        "POST",
+        "/api/v1/custom-edits/{editId}/retire",
+        Rule::Roles(CENTRAL),
+    ),
     ("POST", "/api/v1/imports", Rule::Roles(PATIENT_DATA)),
     ("GET", "/api/v1/imports", Rule::Roles(PATIENT_DATA)),
     ("GET", "/api/v1/imports/{id}", Rule::Roles(PATIENT_DATA)),
@@ -135,7 +155,8 @@ async fn every_route_answers_each_role_as_the_access_table_says() {
             let uri = path
                 .replace("{id}", id)
                 .replace("{version}", "260")
-                .replace("{naaccrId}", "primarySite");
+                .replace("{naaccrId}", "primarySite")
+                .replace("{editId}", "STATE-X");
             let m = Method::from_bytes(method_upper.as_bytes()).unwrap();
             match rule {
                 Rule::Public => {

@@ -115,17 +115,20 @@ pub enum Permission {
     ReadDictionaries,
     /// Read aggregate statistics (counts, rates, survival) after small-cell suppression.
     ReadAggregates,
+    /// Write, test, activate and retire the registry's own edits (central registry staff).
+    ManageEdits,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::ReadPatientData,
         Permission::WritePatientData,
         Permission::ManageUsers,
         Permission::ReadAudit,
         Permission::ReadDictionaries,
         Permission::ReadAggregates,
+        Permission::ManageEdits,
     ];
 
     /// The stable snake_case name, for error bodies and audit details.
@@ -137,6 +140,7 @@ impl Permission {
             Permission::ReadAudit => "read_audit",
             Permission::ReadDictionaries => "read_dictionaries",
             Permission::ReadAggregates => "read_aggregates",
+            Permission::ManageEdits => "manage_edits",
         }
     }
 }
@@ -155,7 +159,7 @@ impl fmt::Display for Permission {
 /// that reads patient data can manage users. Data-specific access (V8.2.2) is the second step:
 /// a registrar's patient-data rights hold only within their [`FacilityScope`].
 #[rustfmt::skip]
-pub const POLICY: [(Permission, [bool; 4]); 6] = [
+pub const POLICY: [(Permission, [bool; 4]); 7] = [
     //                               admin central registrar researcher
     (Permission::ReadPatientData,  [ N,    Y,      Y,        N ]),
     (Permission::WritePatientData, [ N,    Y,      Y,        N ]),
@@ -163,6 +167,7 @@ pub const POLICY: [(Permission, [bool; 4]); 6] = [
     (Permission::ReadAudit,        [ Y,    N,      N,        N ]),
     (Permission::ReadDictionaries, [ Y,    Y,      Y,        Y ]),
     (Permission::ReadAggregates,   [ N,    Y,      Y,        Y ]),
+    (Permission::ManageEdits,      [ N,    Y,      N,        N ]),
 ];
 
 /// Granted, in [`POLICY`].
@@ -344,10 +349,19 @@ mod tests {
                 ReadPatientData,
                 WritePatientData,
                 ReadDictionaries,
+                ReadAggregates,
+                ManageEdits
+            ]
+        );
+        assert_eq!(
+            held(Role::Registrar),
+            [
+                ReadPatientData,
+                WritePatientData,
+                ReadDictionaries,
                 ReadAggregates
             ]
         );
-        assert_eq!(held(Role::Registrar), held(Role::Central));
         assert_eq!(held(Role::Researcher), [ReadDictionaries, ReadAggregates]);
     }
 

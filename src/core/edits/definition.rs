@@ -42,7 +42,9 @@ use thiserror::Error;
 use toml::Spanned;
 
 /// How serious a failure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth a look; does not stop a submission.
@@ -72,7 +74,7 @@ pub struct Located {
 
 /// An over-ride flag: when the item holds one of the values, the edit is not checked (the
 /// registrar has reviewed the case and confirmed it).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
     /// The over-ride item (`overRideSiteType`).
@@ -82,7 +84,7 @@ pub struct Override {
 }
 
 /// What a test case expects of its edit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Expect {
     /// The condition holds.

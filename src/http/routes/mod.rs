@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod dictionaries;
+pub mod edits;
 pub mod exports;
 pub mod imports;
 pub mod patients;
@@ -34,6 +35,13 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(audit::search_audit)
                 .service(dictionaries::list_dictionaries)
                 .service(dictionaries::find_dictionary_item)
+                .service(edits::list_edits)
+                .service(edits::list_custom_edits)
+                .service(edits::create_custom_edit)
+                .service(edits::find_custom_edit)
+                .service(edits::test_custom_edit)
+                .service(edits::activate_custom_edit)
+                .service(edits::retire_custom_edit)
                 .service(patients::search_patients)
                 .service(patients::create_patient)
                 .service(patients::list_patients)

@@ -1,0 +1,332 @@
+//! The edits in service, and the registry's own edits: written, tried on the stored abstracts,
+//! activated and retired by central staff, every version kept.
+
+use crate::app::Registry;
+use crate::app::custom_edits::{CustomEdit, CustomEditDefinition, TestRun};
+use crate::core::edits::lang::EditLevel;
+use crate::http::error::{ApiError, ErrorCode, ErrorEnvelope};
+use crate::http::extract::{Authorized, ManagesEdits, ReadsDictionaries};
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Which edits to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EditListQuery {
+    /// Only the edits of this set.
+    pub set: Option<String>,
+    /// NAACCR version (default: the newest).
+    pub dictionary_version: Option<String>,
+}
+
+/// An edit in service.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditInfoDto {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `tumor` or `patient`.
+    pub level: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The items it concerns.
+    pub items: Vec<String>,
+    /// The sets it is in.
+    pub sets: Vec<String>,
+}
+
+/// List the edits in service (built-in and the registry's active ones), in the order they
+/// run; the single-field validity checks of every item (`valid:<naaccrId>`) are not listed.
+#[utoipa::path(
+    tag = "edits",
+    params(EditListQuery),
+    responses(
+        (status = 200, description = "The edits", body = Vec<EditInfoDto>),
+        (status = 422, description = "No such set or version", body = ErrorEnvelope),
+    )
+)]
+#[get("/edits")]
+pub async fn list_edits(
+    _auth: Authorized<ReadsDictionaries>,
+    query: web::Query<EditListQuery>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let edits = registry.list_edits(query.set.as_deref(), query.dictionary_version.as_deref())?;
+    let dtos: Vec<EditInfoDto> = edits
+        .into_iter()
+        .map(|e| EditInfoDto {
+            id: e.id,
+            name: e.name,
+            level: match e.level {
+                EditLevel::Tumor => "tumor".into(),
+                EditLevel::Patient => "patient".into(),
+            },
+            severity: e.severity.as_str().into(),
+            items: e.items,
+            sets: e.sets,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(dtos))
+}
+
+/// A new version of a custom edit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CustomEditBody {
+    /// The edit, with the fields of an edit file's `[[edit]]`: `id`, `name`, `tag`, `agency`,
+    /// `source`, `level` (tumor or patient), `severity` (error or warning), `sets`, `depends`,
+    /// `overrides` ([{item, values}]), `skip`, `condition`, `message`, `items`, `tests`
+    /// ([{expect, patient, tumors, message}]).
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+    /// Why this version is written.
+    pub note: Option<String>,
+}
+
+/// One version of a custom edit.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomEditDto {
+    /// The edit's id.
+    pub edit_id: String,
+    /// Version (1, 2, ...).
+    pub version: i64,
+    /// `draft`, `active`, `superseded` or `retired`.
+    pub status: String,
+    /// The definition.
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+    /// Why it was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Who wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// When (UTC).
+    pub created_at: DateTime<Utc>,
+    /// When it was activated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activated_at: Option<DateTime<Utc>>,
+    /// When it was retired or superseded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+impl From<CustomEdit> for CustomEditDto {
+    fn from(c: CustomEdit) -> Self {
+        Self {
+            edit_id: c.row.edit_id,
+            version: c.row.version,
+            status: c.row.status,
+            definition: serde_json::to_value(&c.definition).unwrap_or_default(),
+            note: c.row.note,
+            created_by: c.row.created_by,
+            created_at: c.row.created_at.and_utc(),
+            activated_at: c.row.activated_at.map(|t| t.and_utc()),
+            retired_at: c.row.retired_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// Write a custom edit, or a new version of one (a draft). It must compile with every other
+/// edit (errors name the field, line and column) and pass its own examples.
+#[utoipa::path(
+    tag = "edits",
+    request_body = CustomEditBody,
+    responses(
+        (status = 201, description = "The new draft version", body = CustomEditDto),
+        (status = 400, description = "The definition is not of the expected shape", body = ErrorEnvelope),
+        (status = 422, description = "It does not compile, or fails its examples; nothing written", body = ErrorEnvelope),
+    )
+)]
+#[post("/custom-edits")]
+pub async fn create_custom_edit(
+    auth: Authorized<ManagesEdits>,
+    body: web::Json<CustomEditBody>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let definition: CustomEditDefinition = serde_json::from_value(body.definition)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidBody, format!("definition: {e}")))?;
+    let saved = registry
+        .save_custom_edit(&auth.0, definition, body.note)
+        .await?;
+    Ok(HttpResponse::Created().json(CustomEditDto::from(saved)))
+}
+
+/// The latest version of every custom edit.
+#[utoipa::path(
+    tag = "edits",
+    responses((status = 200, description = "The custom edits", body = Vec<CustomEditDto>))
+)]
+#[get("/custom-edits")]
+pub async fn list_custom_edits(
+    auth: Authorized<ManagesEdits>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let list = registry.list_custom_edits(&auth.0).await?;
+    Ok(HttpResponse::Ok().json(
+        list.into_iter()
+            .map(CustomEditDto::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Every version of one custom edit, oldest first.
+#[utoipa::path(
+    tag = "edits",
+    params(("editId" = String, Path, description = "The edit's id")),
+    responses(
+        (status = 200, description = "Its versions", body = Vec<CustomEditDto>),
+        (status = 404, description = "No such custom edit", body = ErrorEnvelope),
+    )
+)]
+#[get("/custom-edits/{editId}")]
+pub async fn find_custom_edit(
+    auth: Authorized<ManagesEdits>,
+    edit_id: web::Path<String>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let versions = registry
+        .custom_edit_versions(&auth.0, edit_id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        versions
+            .into_iter()
+            .map(CustomEditDto::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// How many failures to return from a test run.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TestRunQuery {
+    /// The first failures to return, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// One failure of a test run.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRunFailureDto {
+    /// The patient.
+    pub patient_id: i64,
+    /// The tumor, for a tumor-level edit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tumor_id: Option<i64>,
+    /// The message.
+    pub message: String,
+}
+
+/// What a version of a custom edit finds in the stored abstracts.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRunDto {
+    /// Patients checked (those you may see).
+    pub patients: u64,
+    /// Records the edit ran on.
+    pub checked: u64,
+    /// Records that fail it.
+    pub failed: u64,
+    /// Records skipped, over-ridden, or kept from it by a failed dependency.
+    pub skipped: u64,
+    /// The first failures.
+    pub failures: Vec<TestRunFailureDto>,
+}
+
+impl From<TestRun> for TestRunDto {
+    fn from(r: TestRun) -> Self {
+        Self {
+            patients: r.patients,
+            checked: r.checked,
+            failed: r.failed,
+            skipped: r.skipped,
+            failures: r
+                .failures
+                .into_iter()
+                .map(|f| TestRunFailureDto {
+                    patient_id: f.patient.0,
+                    tumor_id: f.tumor.map(|t| t.0),
+                    message: f.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Try a version of a custom edit on the stored abstracts you may see, before activating it.
+/// Nothing is written.
+#[utoipa::path(
+    tag = "edits",
+    params(("editId" = String, Path, description = "The edit's id"), ("version" = i64, Path, description = "The version"), TestRunQuery),
+    responses(
+        (status = 200, description = "What it finds", body = TestRunDto),
+        (status = 404, description = "No such version", body = ErrorEnvelope),
+    )
+)]
+#[post("/custom-edits/{editId}/versions/{version}/test")]
+pub async fn test_custom_edit(
+    auth: Authorized<ManagesEdits>,
+    path: web::Path<(String, i64)>,
+    query: web::Query<TestRunQuery>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let (edit_id, version) = path.into_inner();
+    let run = registry
+        .test_run_custom_edit(&auth.0, edit_id, version, query.limit.unwrap_or(50))
+        .await?;
+    Ok(HttpResponse::Ok().json(TestRunDto::from(run)))
+}
+
+/// Activate a version: the whole edit set is compiled with it first; when that fails nothing
+/// changes and the edits in service stay as they were.
+#[utoipa::path(
+    tag = "edits",
+    params(("editId" = String, Path, description = "The edit's id"), ("version" = i64, Path, description = "The version")),
+    responses(
+        (status = 200, description = "Active", body = CustomEditDto),
+        (status = 404, description = "No such version", body = ErrorEnvelope),
+        (status = 422, description = "The edit set does not compile with it; nothing changed", body = ErrorEnvelope),
+    )
+)]
+#[post("/custom-edits/{editId}/versions/{version}/activate")]
+pub async fn activate_custom_edit(
+    auth: Authorized<ManagesEdits>,
+    path: web::Path<(String, i64)>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let (edit_id, version) = path.into_inner();
+    let edit = registry
+        .activate_custom_edit(&auth.0, edit_id, version)
+        .await?;
+    Ok(HttpResponse::Ok().json(CustomEditDto::from(edit)))
+}
+
+/// Retire a custom edit (its active version); refused when another edit depends on it.
+#[utoipa::path(
+    tag = "edits",
+    params(("editId" = String, Path, description = "The edit's id")),
+    responses(
+        (status = 200, description = "Retired", body = CustomEditDto),
+        (status = 404, description = "No active version", body = ErrorEnvelope),
+        (status = 422, description = "Another edit depends on it; nothing changed", body = ErrorEnvelope),
+    )
+)]
+#[post("/custom-edits/{editId}/retire")]
+pub async fn retire_custom_edit(
+    auth: Authorized<ManagesEdits>,
+    edit_id: web::Path<String>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let edit = registry
+        .retire_custom_edit(&auth.0, edit_id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(CustomEditDto::from(edit)))
+}
