@@ -975,6 +975,13 @@ fn state_at(
 }
 
 /// A patient with those of its tumors the caller may see.
+/// Whether the caller may see a tumor (its Reporting Facility is in the caller's scope).
+pub(crate) fn visible_to_access(access: &Access, tumor: &TumorRecord) -> bool {
+    access
+        .scope
+        .can_see(tumor.items.get("reportingFacility").map(String::as_str))
+}
+
 /// The live tumors of a patient that `scope` lets the caller see, in id order.
 pub(crate) fn visible_live_tumors(
     conn: &mut AnyConnection,

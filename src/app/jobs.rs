@@ -228,6 +228,25 @@ impl Jobs {
         Ok(job)
     }
 
+    /// Records a run of edit set `set` over the stored abstracts the caller may see and starts
+    /// it in the background; returns the run as recorded.
+    pub async fn start_edit_run(
+        &self,
+        ctx: &RequestContext,
+        set: String,
+    ) -> Result<crate::store::edit_runs::EditRunRow, AppError> {
+        let run = self.registry.start_edit_run(ctx, set).await?;
+        let registry = self.registry.clone();
+        let job_ctx = job_context(ctx, &format!("edit-run-{}", run.id));
+        let job = run.clone();
+        tokio::spawn(async move {
+            if let Err(e) = registry.execute_edit_run(&job_ctx, &job, |_| {}).await {
+                tracing::error!(run = job.id, error = %e, "edit run failed");
+            }
+        });
+        Ok(run)
+    }
+
     /// Marks exports past their time as expired and deletes their files.
     pub async fn expire_exports(&self) -> Result<(), AppError> {
         let now = self.registry.now();

@@ -22,12 +22,16 @@ use std::time::Instant;
 /// The edits.
 #[derive(Debug, Subcommand)]
 pub enum EditsCommand {
-    /// Run an edit set over NAACCR XML files (gzip or not). Exit status: 0 when no error-level
-    /// edit failed, 1 when one did, 2 when a file could not be read.
+    /// Run an edit set over NAACCR XML files (gzip or not), or over the database with
+    /// `--database` (the run and its failures are stored, and listed by the API). Exit status:
+    /// 0 when no error-level edit failed, 1 when one did, 2 when a file could not be read.
     Run {
         /// The files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "database")]
         files: Vec<PathBuf>,
+        /// Run over every stored abstract instead of files, and store the run.
+        #[arg(long, conflicts_with = "files")]
+        database: bool,
         /// The edit set: abstracting, hospital-submission, central-submission, iarc.
         #[arg(long, default_value = "abstracting")]
         set: String,
@@ -74,6 +78,58 @@ struct FailureLine<'a> {
     items: &'a [String],
 }
 
+/// Runs `edits run --database`: the set over every stored abstract, stored as a run.
+pub async fn run_edits_on_database(db: &DatabaseConfig, set: String) -> Result<ExitCode> {
+    let registry = super::offline_registry(db)?;
+    registry
+        .load_custom_edits()
+        .await
+        .map_err(|e| anyhow!("the registry's own edits: {e}"))?;
+    let ctx = crate::app::auth::RequestContext::system("edits run");
+    let run = registry
+        .start_edit_run(&ctx, set)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} edits: {pos} patients ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let tick = bar.clone();
+    let started = Instant::now();
+    let done = registry
+        .execute_edit_run(&ctx, &run, move |n| tick.set_position(n))
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let found = registry
+        .find_edit_run(&ctx, done.id)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let r = &found.row;
+    eprintln!(
+        "edit run {} ({}): {} patients, {} tumors, {} checks, {} failures ({} errors) in {:.2} s",
+        r.id,
+        r.set_name,
+        r.patients,
+        r.tumors,
+        r.checks,
+        r.failures,
+        r.errors,
+        started.elapsed().as_secs_f64()
+    );
+    for (edit, severity, n) in &found.by_edit {
+        eprintln!("  {n:>9}  {severity:<7}  {edit}");
+    }
+    Ok(if r.status != "done" {
+        ExitCode::from(2)
+    } else if r.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// Runs `edits`.
 pub fn run_edits(db: &DatabaseConfig, cmd: EditsCommand) -> Result<ExitCode> {
     let dictionaries =
@@ -81,9 +137,9 @@ pub fn run_edits(db: &DatabaseConfig, cmd: EditsCommand) -> Result<ExitCode> {
     let engines = EditEngines::builtin(&dictionaries).map_err(|e| anyhow!("{e}"))?;
     let today = SystemClock.now().date();
     match cmd {
-        EditsCommand::Run { files, set, json } => {
-            run_files(&dictionaries, &engines, &files, &set, json, today)
-        }
+        EditsCommand::Run {
+            files, set, json, ..
+        } => run_files(&dictionaries, &engines, &files, &set, json, today),
         EditsCommand::Eval {
             expression,
             items,

@@ -81,6 +81,11 @@ pub enum DictionaryCommand {
 pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     match cli.command {
         Command::Xml(cmd) => return xml::run_xml(&cli.database, cmd),
+        Command::Edits(edits::EditsCommand::Run {
+            database: true,
+            set,
+            ..
+        }) => return edits::run_edits_on_database(&cli.database, set).await,
         Command::Edits(cmd) => return edits::run_edits(&cli.database, cmd),
         Command::Import(args) => return import::run_import(&cli.database, args).await,
         _ => {}

@@ -231,7 +231,16 @@ pub fn fail_interrupted_jobs(
                 export_jobs::finished_at.eq(Some(now)),
             ))
             .execute(conn)?;
-    Ok(imports + exports)
+    let runs = diesel::update(
+        super::schema::edit_runs::table.filter(super::schema::edit_runs::status.eq("running")),
+    )
+    .set((
+        super::schema::edit_runs::status.eq("failed"),
+        super::schema::edit_runs::error.eq(why),
+        super::schema::edit_runs::finished_at.eq(Some(now)),
+    ))
+    .execute(conn)?;
+    Ok(imports + exports + runs)
 }
 
 /// An export job as stored.

@@ -203,3 +203,37 @@ diesel::table! {
         retired_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    /// Runs of an edit set over the stored abstracts.
+    edit_runs (id) {
+        id -> BigInt,
+        set_name -> Text,
+        status -> Text,
+        requested_by -> Nullable<Text>,
+        patients -> BigInt,
+        tumors -> BigInt,
+        checks -> BigInt,
+        failures -> BigInt,
+        errors -> BigInt,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// The failures an edit run found.
+    edit_run_failures (id) {
+        id -> BigInt,
+        run_id -> BigInt,
+        patient_id -> BigInt,
+        tumor_id -> Nullable<BigInt>,
+        edit -> Text,
+        severity -> Text,
+        message -> Text,
+        items -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(edit_runs, edit_run_failures);

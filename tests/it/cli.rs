@@ -36,6 +36,9 @@ fn every_command_has_help() {
         vec!["users", "disable", "--help"],
         vec!["users", "reset-password", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["edits", "run", "--help"],
+        vec!["edits", "eval", "--help"],
+        vec!["edits", "list", "--help"],
     ] {
         let (ok, out, _) = run(&args);
         assert!(ok, "{args:?}");
@@ -378,4 +381,137 @@ fn synth_writes_valid_reproducible_naaccr_xml() {
     ]);
     assert!(ok, "{err}");
     assert!(err.contains("300 patients read, 300 imported"), "{err}");
+}
+
+/// `edits run` over a file prints one JSON object per failure with the fields the issue names,
+/// and exits 1 when an error-level edit failed. The failure is SEER IF39's own example (in situ
+/// behavior with primary site C809, shared/edits-tables/standard-edits-logic.md D4).
+#[test]
+fn edits_run_reports_failures_as_json_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one.xml");
+    std::fs::write(&file, r#"<?xml version="1.0"?>
+<NaaccrData baseDictionaryUri="http://naaccr.org/naaccrxml/naaccr-dictionary-260.xml" recordType="A" specificationVersion="1.8" xmlns="http://naaccr.org/naaccrxml">
+  <Patient>
+    <Item naaccrId="patientIdNumber">00000001</Item>
+    <Tumor>
+      <Item naaccrId="primarySite">C809</Item>
+      <Item naaccrId="histologicTypeIcdO3">8010</Item>
+      <Item naaccrId="behaviorCodeIcdO3">2</Item>
+    </Tumor>
+  </Patient>
+</NaaccrData>
+"#).unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "edits",
+            "run",
+            file.to_str().unwrap(),
+            "--set",
+            "abstracting",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let if39 = lines
+        .iter()
+        .find(|l| l["edit"] == "IF39")
+        .expect("IF39 fails");
+    assert_eq!(if39["patient"], 1);
+    assert_eq!(if39["tumor"], 1);
+    assert_eq!(if39["severity"], "error");
+    assert_eq!(
+        if39["message"],
+        "Behavior 2 (in situ) is not possible with Primary Site C809"
+    );
+    assert_eq!(
+        if39["items"],
+        serde_json::json!(["behaviorCodeIcdO3", "primarySite"])
+    );
+    assert!(if39["name"].as_str().unwrap().contains("SEER IF39"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("IF39"), "{stderr}");
+}
+
+/// `edits eval` prints an expression's value: the largest gap between 15 January 2010 and
+/// April 2010 is to 30 April, 105 days (GenEDITS DAYDIFF with the MAX fill rule).
+#[test]
+fn edits_eval_prints_the_value_or_the_error_with_its_column() {
+    let (ok, out, _) = run(&[
+        "edits",
+        "eval",
+        "daydiff(dateOfDiagnosis, dateConclusiveDx, \"max\")",
+        "--item",
+        "dateOfDiagnosis=20100115",
+        "--item",
+        "dateConclusiveDx=201004",
+    ]);
+    assert!(ok);
+    assert_eq!(out.trim(), "105");
+    let out = Command::new(BIN)
+        .args(["edits", "eval", "primarySite + 1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 1, column 13") && err.contains("arithmetic_on_text"),
+        "{err}"
+    );
+}
+
+/// `edits run --database` stores the run with its failures.
+#[test]
+fn edits_run_over_the_database_stores_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let file = dir.path().join("s.xml");
+    let ok = Command::new(BIN)
+        .args([
+            "synth",
+            "--patients",
+            "50",
+            "--seed",
+            "3",
+            "--out",
+            file.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let url = db.to_str().unwrap();
+    assert!(
+        Command::new(BIN)
+            .args(["import", file.to_str().unwrap(), "--database-url", url])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = Command::new(BIN)
+        .args([
+            "edits",
+            "run",
+            "--database",
+            "--set",
+            "abstracting",
+            "--database-url",
+            url,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("edit run 1 (abstracting): 50 patients"),
+        "{err}"
+    );
+    // The synthetic data has no Schema ID: every 2018+ tumor fails SCHEMA-DX (an error).
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("SCHEMA-DX"), "{err}");
 }

@@ -282,3 +282,53 @@ backend_tests! {
         assert!(restarted.list_edits(None, None).unwrap().iter().any(|e| e.id == "STATE-0001"));
     }
 }
+
+backend_tests! {
+    async fn an_edit_run_over_the_database_stores_every_failure_by_edit(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        // Two patients: one clean, one whose second tumor is in situ at an unknown site (IF39).
+        let clean = app.json(Method::POST, "/api/v1/patients", clean_patient()).await;
+        assert_eq!(clean.status, 201);
+        let mut bad = clean_patient();
+        bad["items"]["patientIdNumber"] = json!("00000043");
+        bad["tumors"][1]["items"]["primarySite"] = json!("C809");
+        bad["tumors"][1]["items"]["behaviorCodeIcdO3"] = json!("2");
+        bad["tumors"][1]["items"]["histologicTypeIcdO3"] = json!("8010");
+        let created = app.json(Method::POST, "/api/v1/patients", bad).await;
+        assert_eq!(created.status, 201);
+        let patient = created.body["id"].as_i64().unwrap();
+        let tumor = created.body["tumors"][1]["id"].as_i64().unwrap();
+
+        let started = app.json(Method::POST, "/api/v1/edit-runs", json!({"set": "abstracting"})).await;
+        assert_eq!(started.status, 202, "{}", started.body);
+        let id = started.body["id"].as_i64().unwrap();
+        let mut run = Value::Null;
+        for _ in 0..3000 {
+            run = app.get(&format!("/api/v1/edit-runs/{id}")).await.body;
+            if run["status"] != "running" {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(run["status"], "done", "{run}");
+        assert_eq!((run["patients"].as_i64(), run["tumors"].as_i64()), (Some(2), Some(4)));
+        let by_edit: Vec<(String, i64)> = run["byEdit"].as_array().unwrap().iter()
+            .map(|e| (e["edit"].as_str().unwrap().to_owned(), e["failures"].as_i64().unwrap())).collect();
+        assert!(by_edit.contains(&("IF39".to_owned(), 1)), "{run}");
+        assert_eq!(run["failures"].as_i64(), Some(by_edit.iter().map(|(_, n)| n).sum::<i64>()));
+
+        let page = app.get(&format!("/api/v1/edit-runs/{id}/failures?edit=IF39")).await;
+        assert_eq!(page.status, 200);
+        let f = &page.body["items"][0];
+        assert_eq!((f["patientId"].as_i64(), f["tumorId"].as_i64()), (Some(patient), Some(tumor)));
+        assert_eq!(f["message"], "Behavior 2 (in situ) is not possible with Primary Site C809");
+        assert_eq!(f["items"], json!(["behaviorCodeIcdO3", "primarySite"]));
+
+        let runs = app.get("/api/v1/edit-runs").await;
+        assert_eq!(runs.body[0]["id"], id);
+        let unknown = app.json(Method::POST, "/api/v1/edit-runs", json!({"set": "nope"})).await;
+        assert_eq!(unknown.status, 422);
+        app.become_user("res", tumor_registry::core::auth::Role::Researcher, &[]).await;
+        assert_eq!(app.get(&format!("/api/v1/edit-runs/{id}")).await.status, 403);
+    }
+}

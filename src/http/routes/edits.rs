@@ -5,7 +5,7 @@ use crate::app::Registry;
 use crate::app::custom_edits::{CustomEdit, CustomEditDefinition, TestRun};
 use crate::core::edits::lang::EditLevel;
 use crate::http::error::{ApiError, ErrorCode, ErrorEnvelope};
-use crate::http::extract::{Authorized, ManagesEdits, ReadsDictionaries};
+use crate::http::extract::{Authorized, ManagesEdits, ReadsDictionaries, ReadsPatients};
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -329,4 +329,244 @@ pub async fn retire_custom_edit(
         .retire_custom_edit(&auth.0, edit_id.into_inner())
         .await?;
     Ok(HttpResponse::Ok().json(CustomEditDto::from(edit)))
+}
+
+/// Which edit set a run checks.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EditRunBody {
+    /// abstracting, hospital-submission, central-submission or iarc.
+    pub set: String,
+}
+
+/// A run of an edit set over the stored abstracts.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditRunDto {
+    /// Run id.
+    pub id: i64,
+    /// The edit set.
+    pub set: String,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    /// Who asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    /// Patients checked.
+    pub patients: i64,
+    /// Tumors checked.
+    pub tumors: i64,
+    /// Checks made.
+    pub checks: i64,
+    /// Failures found.
+    pub failures: i64,
+    /// Error-level failures.
+    pub errors: i64,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Started (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Ended (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Failures by edit, most first (reading one run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_edit: Option<Vec<EditCountDto>>,
+}
+
+/// Failures of one edit in a run.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditCountDto {
+    /// The edit's id.
+    pub edit: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// Failures.
+    pub failures: i64,
+}
+
+impl From<crate::store::edit_runs::EditRunRow> for EditRunDto {
+    fn from(r: crate::store::edit_runs::EditRunRow) -> Self {
+        Self {
+            id: r.id,
+            set: r.set_name,
+            status: r.status,
+            requested_by: r.requested_by,
+            patients: r.patients,
+            tumors: r.tumors,
+            checks: r.checks,
+            failures: r.failures,
+            errors: r.errors,
+            error: r.error,
+            created_at: r.created_at.and_utc(),
+            finished_at: r.finished_at.map(|t| t.and_utc()),
+            by_edit: None,
+        }
+    }
+}
+
+/// Run an edit set over every stored abstract you may see, in the background; follow
+/// `Location` for its counts, then page through its failures.
+#[utoipa::path(
+    tag = "edits",
+    request_body = EditRunBody,
+    responses(
+        (status = 202, description = "Started", body = EditRunDto, headers(("Location" = String, description = "The run"))),
+        (status = 422, description = "No such set", body = ErrorEnvelope),
+    )
+)]
+#[post("/edit-runs")]
+pub async fn create_edit_run(
+    auth: Authorized<ReadsPatients>,
+    body: web::Json<EditRunBody>,
+    jobs: web::Data<crate::app::jobs::Jobs>,
+) -> Result<HttpResponse, ApiError> {
+    let run = jobs.start_edit_run(&auth.0, body.into_inner().set).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header(("Location", format!("/api/v1/edit-runs/{}", run.id)))
+        .json(EditRunDto::from(run)))
+}
+
+/// Edit runs, newest first: every run for central staff, their own for a registrar.
+#[utoipa::path(
+    tag = "edits",
+    params(TestRunQuery),
+    responses((status = 200, description = "The runs", body = Vec<EditRunDto>))
+)]
+#[get("/edit-runs")]
+pub async fn list_edit_runs(
+    auth: Authorized<ReadsPatients>,
+    query: web::Query<TestRunQuery>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let runs = registry
+        .list_edit_runs(&auth.0, query.limit.unwrap_or(50))
+        .await?;
+    Ok(HttpResponse::Ok().json(runs.into_iter().map(EditRunDto::from).collect::<Vec<_>>()))
+}
+
+/// One edit run with its failures counted by edit.
+#[utoipa::path(
+    tag = "edits",
+    params(("id" = i64, Path, description = "Run id")),
+    responses(
+        (status = 200, description = "The run", body = EditRunDto),
+        (status = 404, description = "No such run (or not yours)", body = ErrorEnvelope),
+    )
+)]
+#[get("/edit-runs/{id}")]
+pub async fn find_edit_run(
+    auth: Authorized<ReadsPatients>,
+    id: web::Path<i64>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let run = registry.find_edit_run(&auth.0, id.into_inner()).await?;
+    let mut dto = EditRunDto::from(run.row);
+    dto.by_edit = Some(
+        run.by_edit
+            .into_iter()
+            .map(|(edit, severity, failures)| EditCountDto {
+                edit,
+                severity,
+                failures,
+            })
+            .collect(),
+    );
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// Which failures of a run to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FailurePageQuery {
+    /// Only this edit's failures.
+    pub edit: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// The `nextAfter` of the previous page.
+    pub after: Option<i64>,
+}
+
+/// One failure found by a run.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditRunFailureDto {
+    /// The patient.
+    pub patient_id: i64,
+    /// The tumor, for a tumor-level edit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tumor_id: Option<i64>,
+    /// The edit's id.
+    pub edit: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The message.
+    pub message: String,
+    /// The items concerned.
+    pub items: Vec<String>,
+}
+
+/// A page of failures.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditRunFailurePage {
+    /// The failures, in the order found.
+    pub items: Vec<EditRunFailureDto>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
+}
+
+/// The failures an edit run found, page by page.
+#[utoipa::path(
+    tag = "edits",
+    params(("id" = i64, Path, description = "Run id"), FailurePageQuery),
+    responses(
+        (status = 200, description = "A page of failures", body = EditRunFailurePage),
+        (status = 404, description = "No such run (or not yours)", body = ErrorEnvelope),
+    )
+)]
+#[get("/edit-runs/{id}/failures")]
+pub async fn list_edit_run_failures(
+    auth: Authorized<ReadsPatients>,
+    id: web::Path<i64>,
+    query: web::Query<FailurePageQuery>,
+    registry: web::Data<Registry>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    let rows = registry
+        .edit_run_failures(
+            &auth.0,
+            id.into_inner(),
+            q.edit,
+            q.after.unwrap_or(0),
+            limit,
+        )
+        .await?;
+    let next_after = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    Ok(HttpResponse::Ok().json(EditRunFailurePage {
+        items: rows
+            .into_iter()
+            .map(|r| EditRunFailureDto {
+                patient_id: r.patient_id,
+                tumor_id: r.tumor_id,
+                edit: r.edit,
+                severity: r.severity,
+                message: r.message,
+                items: r
+                    .items
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            })
+            .collect(),
+        next_after,
+    }))
 }

@@ -1,0 +1,2 @@
+DROP TABLE edit_run_failures;
+DROP TABLE edit_runs;
