@@ -374,52 +374,6 @@ pub fn parse_set_file(file: &str, text: &str) -> Result<Vec<SetDef>, DefinitionE
         .collect())
 }
 
-/// The single-field code checks of coded items: for each (item, code table) of `index` (rows
-/// `naaccrId,table`), an edit `codes:<naaccrId>` that passes when the item is blank or its
-/// value is a code of the table. `item_level` gives an item's level and name (none: the item is
-/// not in the dictionary, and gets no edit). The edits belong to `sets`.
-pub fn code_list_edits(
-    index: &[(String, String)],
-    item_level: impl Fn(&str) -> Option<(EditLevel, String)>,
-    sets: &[String],
-) -> Vec<EditDef> {
-    index
-        .iter()
-        .filter_map(|(item, table)| {
-            let (level, name) = item_level(item)?;
-            let origin = Origin { line: 1, column: 1 };
-            Some(EditDef {
-                id: format!("codes:{item}"),
-                name: format!("{name}: allowed codes"),
-                tag: None,
-                agency: Some("NAACCR".into()),
-                source: Some(format!(
-                    "NAACCR v26 data dictionary, item {item} (code table {table})"
-                )),
-                level,
-                severity: Severity::Error,
-                sets: sets.to_vec(),
-                depends: vec![format!("valid:{item}")],
-                overrides: Vec::new(),
-                skip: None,
-                condition: Located {
-                    text: format!("empty({item}) or intable(\"{table}\", {item})"),
-                    origin,
-                },
-                message: Located {
-                    text: format!("{name}: {{{item}}} is not one of the item's codes"),
-                    origin,
-                },
-                items: Vec::new(),
-                tests: Vec::new(),
-                versions: Vec::new(),
-                file: format!("schemas/tables/{table}.csv"),
-                line: 1,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,

@@ -178,6 +178,18 @@ struct Layout {
     defs: Vec<ItemDef>,
     /// By slot: true for tumor items.
     tumor_slot: Vec<bool>,
+    /// By slot: the code table of a coded item (allowed-code check `codes:<naaccrId>`).
+    codes: Vec<Option<CodeList>>,
+}
+
+/// The allowed codes of an item: a table whose first column holds them, with its index.
+#[derive(Debug, Clone)]
+struct CodeList {
+    table: Arc<super::table::Table>,
+    index: Arc<super::table::KeyIndex>,
+    edit: Arc<str>,
+    name: Arc<str>,
+    items: Arc<[String]>,
 }
 
 /// A patient laid out for the engine, reused from patient to patient so that running edits
@@ -384,7 +396,42 @@ impl Engine {
         tables: &Tables,
         strict: bool,
     ) -> Result<Self, Vec<DefinitionError>> {
-        let layout = Self::layout(dictionary);
+        Self::build_with_codes(defs, sets, dictionary, tables, &[], strict)
+    }
+
+    /// [`Engine::build`], with the allowed-code checks of coded items: `code_lists` pairs an
+    /// item with the table whose first column holds its codes. The check (`codes:<naaccrId>`)
+    /// runs with the item's validity, on present values only, and reports in the sets that
+    /// report validity; an unknown item or table is left out (not every version has every
+    /// item).
+    pub fn build_with_codes(
+        defs: &[EditDef],
+        sets: &[SetDef],
+        dictionary: &DictionarySet,
+        tables: &Tables,
+        code_lists: &[(String, String)],
+        strict: bool,
+    ) -> Result<Self, Vec<DefinitionError>> {
+        let mut layout = Self::layout(dictionary);
+        for (item, table) in code_lists {
+            let (Some(info), Some(t)) = (layout.catalog.get(item), tables.get(table)) else {
+                continue;
+            };
+            let name = layout
+                .defs
+                .get(info.slot as usize)
+                .and_then(|d| d.naaccr_name.clone())
+                .unwrap_or_else(|| item.clone());
+            if let Some(slot) = layout.codes.get_mut(info.slot as usize) {
+                *slot = Some(CodeList {
+                    index: t.key_index(&[super::table::KeyPart::Exact(0)]),
+                    table: t.clone(),
+                    edit: Arc::from(format!("codes:{item}")),
+                    name: Arc::from(format!("{name}: allowed codes")),
+                    items: Arc::from(vec![item.clone()]),
+                });
+            }
+        }
         let mut errors = Vec::new();
         if sets.len() > 64 {
             errors.push(DefinitionError {
@@ -649,10 +696,12 @@ impl Engine {
                 tumor_slot.push(def.parent == ParentElement::Tumor);
             }
         }
+        let codes = vec![None; defs.len()];
         Layout {
             catalog,
             defs,
             tumor_slot,
+            codes,
         }
     }
 
@@ -873,7 +922,37 @@ impl Engine {
             validate_value_into(def, value, &mut problems);
             counts.checks += 1;
             if problems.is_empty() {
-                return false;
+                let Some(code) = self
+                    .layout
+                    .codes
+                    .get(slot as usize)
+                    .and_then(Option::as_ref)
+                else {
+                    return false;
+                };
+                counts.checks += 1;
+                if code.index.any_match(&code.table, &[value.trim()]) {
+                    return false;
+                }
+                // Reported only in sets that report validity; there it also keeps the edits that
+                // depend on the item from running (one bad code, one message). Elsewhere those
+                // edits run and report it themselves (the IARC topography check).
+                if !selection.validity {
+                    return false;
+                }
+                counts.failures += 1;
+                out.push(Failure {
+                    edit: code.edit.clone(),
+                    name: code.name.clone(),
+                    severity: Severity::Error,
+                    message: format!(
+                        "{}: {value} is not one of the item's codes",
+                        def.naaccr_name.as_deref().unwrap_or(&def.naaccr_id)
+                    ),
+                    items: code.items.clone(),
+                    tumor,
+                });
+                return true;
             }
             if selection.validity {
                 let name = def
