@@ -406,6 +406,20 @@ fn make_tumor<R: Rng + ?Sized>(
     }
 }
 
+/// Whether a tumor type is one SEER IF22 asks to review as one of several primaries: an
+/// ill-defined or unknown site with a solid histology, lymph nodes or blood and marrow without
+/// a haematopoietic histology, or a mast-cell or histiocytic neoplasm
+/// (shared/edits-tables/standard-edits-logic.md D12). Registries rarely record such a tumor
+/// beside others, so synthetic people with several primaries do not get one.
+fn ill_defined_for_multiple_primaries(t: &TumorType) -> bool {
+    let site = t.primary_site.as_str();
+    let h = t.histology;
+    ((("C760"..="C768").contains(&site) || site == "C809") && h < 9590)
+        || (("C770"..="C779").contains(&site) && !(9590..=9729).contains(&h))
+        || (("C420"..="C424").contains(&site) && !(9590..=9989).contains(&h))
+        || (9740..=9758).contains(&h)
+}
+
 /// Draws a tumor type of the given sex whose site group admits `age`, other than the groups
 /// in `avoid` (a second primary of the same group would usually be the same primary under the
 /// multiple-primary rules).
@@ -427,7 +441,8 @@ fn draw_type_for_age<R: Rng + ?Sized>(
                     .group(a)
                     .is_some_and(|g| g.histologies.iter().any(|r| r.low >= 9590))
             });
-        if ok && !avoid.contains(&t.group) && !heme_again {
+        if ok && !avoid.contains(&t.group) && !heme_again && !ill_defined_for_multiple_primaries(t)
+        {
             return Some(t.clone());
         }
     }
@@ -460,6 +475,11 @@ pub(super) fn draw_person<R: Rng + ?Sized>(
         }
     } else {
         1
+    };
+    let n_tumors = if ill_defined_for_multiple_primaries(&first_kind) {
+        1
+    } else {
+        n_tumors
     };
     // Only malignant tumors are learnt of from death certificates alone.
     let dco = n_tumors == 1 && first_kind.behavior == 3 && rng.random_bool(DCO_SHARE);
