@@ -281,67 +281,12 @@ impl Registry {
         let engine = candidate
             .engine(None)
             .ok_or_else(|| AppError::Internal("edits: no engine".into()))?;
-        let selection = engine
-            .select_ids(&[def.id.as_str()], false)
-            .map_err(|_| AppError::Internal("edits: the new edit is missing".into()))?;
         let today = EvalEnv::new(self.clock.now().date());
-        let mut frame = engine.frame();
-        for (i, test) in def.tests.iter().enumerate() {
-            engine.load(
-                &mut frame,
-                test.patient.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                test.tumors
-                    .iter()
-                    .map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        for m in engine.check_examples(&def, &today) {
+            problems.push(
+                Problem::new("edit_test_failed", m.to_string())
+                    .for_item(format!("tests[{}]", m.index)),
             );
-            let mut failures = Vec::new();
-            let mut outcomes = Vec::new();
-            engine.run(
-                &frame,
-                &selection,
-                &today,
-                &mut failures,
-                &mut RunCounts::default(),
-                Some(&mut outcomes),
-            );
-            let tumor = (def.level == EditLevel::Tumor).then_some(0);
-            let got = outcomes
-                .iter()
-                .find(|(e, t, _)| **e == *def.id && *t == tumor)
-                .map(|(_, _, o)| *o);
-            let want = match test.expect {
-                Expect::Pass => Outcome::Pass,
-                Expect::Fail => Outcome::Fail,
-                Expect::Skip => Outcome::Skip,
-                Expect::Overridden => Outcome::Overridden,
-            };
-            let message_ok = test.message.as_ref().is_none_or(|m| {
-                failures
-                    .iter()
-                    .any(|f| *f.edit == *def.id && &f.message == m)
-            });
-            if got != Some(want) || !message_ok {
-                problems.push(
-                    Problem::new(
-                        "edit_test_failed",
-                        format!(
-                            "example {}: expected {}, got {}{}",
-                            i + 1,
-                            want.as_str(),
-                            got.map_or("nothing (not run)", Outcome::as_str),
-                            if message_ok {
-                                String::new()
-                            } else {
-                                format!(
-                                    " with the message {:?}",
-                                    failures.first().map(|f| f.message.as_str()).unwrap_or("")
-                                )
-                            }
-                        ),
-                    )
-                    .for_item(format!("tests[{i}]")),
-                );
-            }
         }
         if problems.is_empty() {
             Ok(())

@@ -452,8 +452,8 @@ impl Registry {
 mod tests {
     use super::*;
     use crate::core::edits::definition::Expect;
-    use crate::core::edits::engine::{Outcome, RunCounts};
-    use crate::core::edits::lang::{EditLevel, EvalEnv};
+    use crate::core::edits::engine::RunCounts;
+    use crate::core::edits::lang::EvalEnv;
 
     /// The day the built-in edits' tests run on (their "future date" examples are after it).
     fn today() -> EvalEnv {
@@ -525,8 +525,16 @@ mod tests {
         let engine = engines.engine(Some("260")).unwrap();
         let (defs, _) = builtin_definitions().unwrap();
         let mut problems = Vec::new();
-        let mut frame = engine.frame();
+        let infos = engine.edits();
         for def in &defs {
+            // A failure names the items it concerns (those the edit reads and names).
+            if infos
+                .iter()
+                .find(|i| i.id == def.id)
+                .is_none_or(|i| i.items.is_empty())
+            {
+                problems.push(format!("{}: names no item", def.id));
+            }
             if !def.versions.is_empty() && !def.versions.iter().any(|v| v == "260") {
                 continue;
             }
@@ -534,61 +542,8 @@ mod tests {
             if !expects.contains(&Expect::Pass) || !expects.contains(&Expect::Fail) {
                 problems.push(format!("{}: needs a passing and a failing example", def.id));
             }
-            let selection = engine.select_ids(&[def.id.as_str()], false).unwrap();
-            for test in &def.tests {
-                engine.load(
-                    &mut frame,
-                    test.patient.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    test.tumors
-                        .iter()
-                        .map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-                );
-                let mut failures = Vec::new();
-                let mut outcomes = Vec::new();
-                engine.run(
-                    &frame,
-                    &selection,
-                    &today(),
-                    &mut failures,
-                    &mut RunCounts::default(),
-                    Some(&mut outcomes),
-                );
-                let tumor = match def.level {
-                    EditLevel::Tumor => Some(0),
-                    EditLevel::Patient => None,
-                };
-                let got = outcomes
-                    .iter()
-                    .find(|(e, t, _)| **e == *def.id && *t == tumor)
-                    .map(|(_, _, o)| *o);
-                let want = match test.expect {
-                    Expect::Pass => Outcome::Pass,
-                    Expect::Fail => Outcome::Fail,
-                    Expect::Skip => Outcome::Skip,
-                    Expect::Overridden => Outcome::Overridden,
-                };
-                if got != Some(want) {
-                    problems.push(format!(
-                        "{} (line {}): expected {}, got {:?}",
-                        def.id,
-                        test.line,
-                        want.as_str(),
-                        got
-                    ));
-                    continue;
-                }
-                if let Some(message) = &test.message {
-                    let f = failures.iter().find(|f| *f.edit == *def.id);
-                    match f {
-                        Some(f) if &f.message == message && !f.items.is_empty() => {}
-                        _ => problems.push(format!(
-                            "{} (line {}): expected the message {message:?}, got {:?}",
-                            def.id,
-                            test.line,
-                            f.map(|f| &f.message)
-                        )),
-                    }
-                }
+            for m in engine.check_examples(def, &today()) {
+                problems.push(format!("{}: {m}", def.id));
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -1086,6 +1086,106 @@ impl Engine {
     }
 }
 
+/// An example of an edit that did not give what it expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleMismatch {
+    /// 0-based position of the example in the edit.
+    pub index: usize,
+    /// Its line in the edit's file.
+    pub line: usize,
+    /// The outcome it expects.
+    pub expected: Outcome,
+    /// The outcome it got (none: the edit did not run on it).
+    pub got: Option<Outcome>,
+    /// The message it expects, when that is what differs.
+    pub expected_message: Option<String>,
+    /// The message it got then.
+    pub got_message: Option<String>,
+}
+
+impl Engine {
+    /// Runs the examples of `def` (an edit of this engine) and returns those that do not give
+    /// their expected outcome and message. Only the edit itself is reported on (what it depends
+    /// on runs, as in any run).
+    pub fn check_examples(&self, def: &EditDef, env: &EvalEnv) -> Vec<ExampleMismatch> {
+        let Ok(selection) = self.select_ids(&[def.id.as_str()], false) else {
+            return Vec::new();
+        };
+        let mut frame = self.frame();
+        let mut mismatches = Vec::new();
+        for (index, test) in def.tests.iter().enumerate() {
+            self.load(
+                &mut frame,
+                test.patient.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                test.tumors
+                    .iter()
+                    .map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+            let mut failures = Vec::new();
+            let mut outcomes = Vec::new();
+            self.run(
+                &frame,
+                &selection,
+                env,
+                &mut failures,
+                &mut RunCounts::default(),
+                Some(&mut outcomes),
+            );
+            let tumor = (def.level == EditLevel::Tumor).then_some(0);
+            let got = outcomes
+                .iter()
+                .find(|(e, t, _)| **e == *def.id && *t == tumor)
+                .map(|(_, _, o)| *o);
+            let expected = match test.expect {
+                super::definition::Expect::Pass => Outcome::Pass,
+                super::definition::Expect::Fail => Outcome::Fail,
+                super::definition::Expect::Skip => Outcome::Skip,
+                super::definition::Expect::Overridden => Outcome::Overridden,
+            };
+            let got_message = failures
+                .iter()
+                .find(|f| *f.edit == *def.id && f.tumor == tumor)
+                .map(|f| f.message.clone());
+            let message_differs = test
+                .message
+                .as_ref()
+                .is_some_and(|m| got_message.as_ref() != Some(m));
+            if got != Some(expected) || message_differs {
+                mismatches.push(ExampleMismatch {
+                    index,
+                    line: test.line,
+                    expected,
+                    got,
+                    expected_message: test.message.clone().filter(|_| message_differs),
+                    got_message: got_message.filter(|_| message_differs),
+                });
+            }
+        }
+        mismatches
+    }
+}
+
+impl std::fmt::Display for ExampleMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "example {} (line {}): expected {}, got {}",
+            self.index + 1,
+            self.line,
+            self.expected.as_str(),
+            self.got.map_or("nothing (not run)", Outcome::as_str)
+        )?;
+        if let Some(m) = &self.expected_message {
+            write!(
+                f,
+                " with the message {m:?}, got {:?}",
+                self.got_message.as_deref().unwrap_or("")
+            )?;
+        }
+        Ok(())
+    }
+}
+
 fn render(segments: &[Segment], view: &dyn RecordView) -> String {
     let mut s = String::new();
     for seg in segments {
