@@ -975,20 +975,15 @@ fn state_at(
 }
 
 /// A patient with those of its tumors the caller may see.
-/// Whether the caller may see a tumor (its Reporting Facility is in the caller's scope).
-pub(crate) fn visible_to_access(access: &Access, tumor: &TumorRecord) -> bool {
-    access
-        .scope
-        .can_see(tumor.items.get("reportingFacility").map(String::as_str))
-}
-
-/// The live tumors of a patient that `scope` lets the caller see, in id order.
-pub(crate) fn visible_live_tumors(
+/// The tumors of `patients` that `scope` lets the caller see (soft-deleted ones only when
+/// asked), in id order.
+pub(crate) fn visible_tumors(
     conn: &mut AnyConnection,
-    patient: PatientId,
+    patients: &[PatientId],
+    include_deleted: bool,
     scope: &FacilityScope,
 ) -> Result<Vec<TumorRecord>, AppError> {
-    Ok(q::tumors_of_patients(conn, &[patient], false)?
+    Ok(q::tumors_of_patients(conn, patients, include_deleted)?
         .into_iter()
         .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
         .collect())
@@ -1000,11 +995,7 @@ fn with_own_tumors(
     include_deleted_tumors: bool,
     scope: &FacilityScope,
 ) -> Result<PatientWithTumors, AppError> {
-    let tumors: Vec<TumorRecord> =
-        q::tumors_of_patients(conn, &[patient.id], include_deleted_tumors)?
-            .into_iter()
-            .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
-            .collect();
+    let tumors = visible_tumors(conn, &[patient.id], include_deleted_tumors, scope)?;
     Ok(PatientWithTumors {
         patient,
         tumors,
@@ -1013,7 +1004,7 @@ fn with_own_tumors(
 }
 
 /// Attaches each patient's live tumors, with one query for the whole page.
-fn with_tumors(
+pub(crate) fn with_tumors(
     conn: &mut AnyConnection,
     patients: Vec<PatientRecord>,
     scope: &FacilityScope,
@@ -1021,10 +1012,7 @@ fn with_tumors(
     let ids: Vec<PatientId> = patients.iter().map(|p| p.id).collect();
     let mut by_patient: std::collections::HashMap<PatientId, Vec<TumorRecord>> =
         std::collections::HashMap::new();
-    for t in q::tumors_of_patients(conn, &ids, false)?
-        .into_iter()
-        .filter(|t| scope.can_see(t.items.get("reportingFacility").map(String::as_str)))
-    {
+    for t in visible_tumors(conn, &ids, false, scope)? {
         by_patient.entry(t.patient_id).or_default().push(t);
     }
     Ok(patients

@@ -358,10 +358,7 @@ fn seconds_since_epoch(t: NaiveDateTime) -> std::time::Duration {
 }
 
 fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::core::hex::lower_hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// After an account change that must end its sessions (disable, password reset): ends them,

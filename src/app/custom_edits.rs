@@ -4,10 +4,10 @@
 //! activation or retirement recompiles the whole edit set first: when that fails the change is
 //! refused and the edits in service stay as they were.
 
-use super::abstracts::{Access, check_page_size};
+use super::abstracts::{Access, PatientWithTumors, check_page_size, with_tumors};
 use super::audit::AuditFacts;
 use super::auth::RequestContext;
-use super::edits::{EditEngines, is_builtin_edit_id};
+use super::edits::{EditEngines, is_builtin_edit_id, run_on_record};
 use super::{AppError, Registry};
 use crate::core::abstracts::{PatientId, TumorId};
 use crate::core::auth::Permission;
@@ -147,12 +147,7 @@ pub struct CustomEdit {
 }
 
 fn custom_of(row: CustomEditRow) -> Result<CustomEdit, AppError> {
-    let definition = serde_json::from_str(&row.definition).map_err(|e| {
-        AppError::Store(crate::store::StoreError::Corrupt {
-            what: "custom edit",
-            reason: e.to_string(),
-        })
-    })?;
+    let definition = super::error::from_stored_json("custom edit", &row.definition)?;
     Ok(CustomEdit { row, definition })
 }
 
@@ -491,23 +486,24 @@ impl Registry {
             detail: Some(format!("custom edit {edit_id} version {version}")),
             ..AuditFacts::default()
         };
-        // Reads every visible abstract: needs patient-data rights besides managing edits.
-        if !ctx
+        // Reads every visible abstract: needs patient-data rights besides managing edits
+        // (checked inside, so that a refusal is audited like any other).
+        let reads_patients = ctx
             .principal
             .as_ref()
             .is_some_and(|p| p.role.allows(Permission::ReadPatientData))
-            && ctx.system.is_none()
-        {
-            return Err(AppError::Forbidden {
-                reason: "a test run reads patient data".into(),
-            });
-        }
+            || ctx.system.is_some();
         self.audited(
             ctx,
             Permission::ManageEdits,
             "custom_edit.test_run",
             facts,
             move |conn, _| {
+                if !reads_patients {
+                    return Err(AppError::Forbidden {
+                        reason: "a test run reads patient data".into(),
+                    });
+                }
                 let row = cq::custom_edit_versions(conn, &edit_id)?
                     .into_iter()
                     .find(|r| r.version == version)
@@ -527,49 +523,33 @@ impl Registry {
                     skipped: 0,
                     failures: Vec::new(),
                 };
+                let selections =
+                    engines.select_in_each(|e| e.select_ids(&[edit_id.as_str()], false).ok());
                 let mut after: Option<PatientId> = None;
                 loop {
-                    let page = q::list_patients(conn, &filter, after, 500)?;
+                    let patients = q::list_patients(conn, &filter, after, 500)?;
+                    let page = with_tumors(conn, patients, access.scope())?;
                     let Some(last) = page.last() else { break };
-                    after = Some(last.id);
-                    let ids: Vec<PatientId> = page.iter().map(|p| p.id).collect();
-                    let mut tumors = q::tumors_of_patients(conn, &ids, false)?;
-                    if let Some(facilities) = access.scope().facilities() {
-                        tumors.retain(|t| {
-                            t.items
-                                .get("reportingFacility")
-                                .is_some_and(|f| facilities.contains(f))
-                        });
-                    }
-                    for p in page {
-                        let mine: Vec<_> = tumors
-                            .iter()
-                            .filter(|t| t.patient_id == p.id)
-                            .cloned()
-                            .collect();
-                        let Some(engine) = engines
-                            .engine(Some(&p.dictionary_version))
-                            .or_else(|| engines.engine(None))
-                        else {
+                    after = Some(last.patient.id);
+                    for PatientWithTumors {
+                        patient: p,
+                        tumors: mine,
+                        ..
+                    } in page
+                    {
+                        let Some(engine) = engines.for_version(&p.dictionary_version) else {
                             continue;
                         };
-                        let Ok(selection) = engine.select_ids(&[edit_id.as_str()], false) else {
+                        let Some(selection) = selections.get(engine.version()) else {
                             continue;
                         };
-                        let mut frame = engine.frame();
-                        engine.load(
-                            &mut frame,
-                            p.items.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                            mine.iter()
-                                .map(|t| t.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-                        );
-                        let mut failures = Vec::new();
                         let mut outcomes = Vec::new();
-                        engine.run(
-                            &frame,
-                            &selection,
+                        let failures = run_on_record(
+                            engine,
+                            selection,
+                            &p,
+                            &mine,
                             &today,
-                            &mut failures,
                             &mut RunCounts::default(),
                             Some(&mut outcomes),
                         );

@@ -4,11 +4,12 @@
 //! transactions (so that a run over a whole state does not hold the database), and writes one
 //! audit event when it ends.
 
-use super::abstracts::{Access, check_page_size, visible_to_access};
+use super::abstracts::{Access, PatientWithTumors, check_page_size, with_tumors};
 use super::audit::AuditFacts;
 use super::auth::RequestContext;
+use super::edits::run_on_record;
 use super::{AppError, Registry};
-use crate::core::abstracts::{PatientId, TumorRecord};
+use crate::core::abstracts::PatientId;
 use crate::core::auth::Permission;
 use crate::core::edits::definition::Severity;
 use crate::core::edits::engine::RunCounts;
@@ -88,49 +89,35 @@ impl Registry {
             let today = EvalEnv::new(self.clock.now().date());
             let mut counts = RunCounts::default();
             let (mut patients, mut tumors, mut errors) = (0i64, 0i64, 0i64);
+            let selections = engines.select_in_each(|e| e.select_set(&set));
             let mut after: Option<PatientId> = None;
             loop {
                 let f = filter.clone();
-                let scope = access.clone();
+                let scope = access.scope().clone();
                 let page = self
                     .db
                     .run(move |conn| {
-                        let page = q::list_patients(conn, &f, after, PAGE)?;
-                        let ids: Vec<PatientId> = page.iter().map(|p| p.id).collect();
-                        let tumors: Vec<TumorRecord> = q::tumors_of_patients(conn, &ids, false)?
-                            .into_iter()
-                            .filter(|t| visible_to_access(&scope, t))
-                            .collect();
-                        Ok::<_, AppError>((page, tumors))
+                        let patients = q::list_patients(conn, &f, after, PAGE)?;
+                        with_tumors(conn, patients, &scope)
                     })
                     .await?;
-                let (page, page_tumors) = page;
                 let Some(last) = page.last() else { break };
-                after = Some(last.id);
+                after = Some(last.patient.id);
                 let mut found = Vec::new();
-                for p in &page {
-                    let mine: Vec<&TumorRecord> = page_tumors
-                        .iter()
-                        .filter(|t| t.patient_id == p.id)
-                        .collect();
-                    let Some(engine) = engines
-                        .engine(Some(&p.dictionary_version))
-                        .or_else(|| engines.engine(None))
-                    else {
+                for PatientWithTumors {
+                    patient: p,
+                    tumors: mine,
+                    ..
+                } in &page
+                {
+                    let Some(engine) = engines.for_version(&p.dictionary_version) else {
                         continue;
                     };
-                    let Some(selection) = engine.select_set(&set) else {
+                    let Some(selection) = selections.get(engine.version()) else {
                         continue;
                     };
-                    let mut frame = engine.frame();
-                    engine.load(
-                        &mut frame,
-                        p.items.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                        mine.iter()
-                            .map(|t| t.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-                    );
-                    let mut failures = Vec::new();
-                    engine.run(&frame, &selection, &today, &mut failures, &mut counts, None);
+                    let failures =
+                        run_on_record(engine, selection, p, mine, &today, &mut counts, None);
                     patients += 1;
                     tumors += mine.len() as i64;
                     for f in failures {

@@ -107,6 +107,30 @@ pub fn is_builtin_edit_id(id: &str) -> bool {
         || builtin_parts().is_ok_and(|p| p.defs.iter().any(|d| d.id == id))
 }
 
+/// Runs `selection` of `engine` over a stored patient with its tumors; the failures, with
+/// counts added to `counts` and every outcome to `outcomes` when given.
+pub(crate) fn run_on_record(
+    engine: &Engine,
+    selection: &crate::core::edits::engine::Selection,
+    patient: &PatientRecord,
+    tumors: &[TumorRecord],
+    env: &EvalEnv,
+    counts: &mut RunCounts,
+    outcomes: Option<&mut crate::core::edits::engine::Outcomes>,
+) -> Vec<crate::core::edits::engine::Failure> {
+    let mut frame = engine.frame();
+    engine.load(
+        &mut frame,
+        patient.items.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        tumors
+            .iter()
+            .map(|t| t.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    );
+    let mut failures = Vec::new();
+    engine.run(&frame, selection, env, &mut failures, counts, outcomes);
+    failures
+}
+
 /// The built-in edits compiled for every loaded NAACCR version.
 #[derive(Debug, Clone)]
 pub struct EditEngines {
@@ -182,6 +206,26 @@ impl EditEngines {
     /// The code tables the edits look up.
     pub fn tables(&self) -> &Tables {
         &self.tables
+    }
+
+    /// The engine for records of NAACCR version `version`, or the newest one when that
+    /// version has none.
+    pub fn for_version(&self, version: &str) -> Option<&Arc<Engine>> {
+        self.engines
+            .get(version)
+            .or_else(|| self.engines.get(&self.default_version))
+    }
+
+    /// The same selection made once in each version's engine (by version), for runs over many
+    /// records: `select` gives none where the version cannot make it.
+    pub fn select_in_each(
+        &self,
+        select: impl Fn(&Engine) -> Option<crate::core::edits::engine::Selection>,
+    ) -> BTreeMap<String, crate::core::edits::engine::Selection> {
+        self.engines
+            .iter()
+            .filter_map(|(v, e)| select(e).map(|s| (v.clone(), s)))
+            .collect()
     }
 
     /// The engine of a NAACCR version (default: the newest).
@@ -339,8 +383,7 @@ impl Registry {
     ) -> Result<EditReport, AppError> {
         let engines = self.edit_engines()?;
         let engine = engines
-            .engine(Some(&patient.dictionary_version))
-            .or_else(|| engines.engine(None))
+            .for_version(&patient.dictionary_version)
             .ok_or_else(|| AppError::Internal("edits: no engine".into()))?;
         let selection = engine.select_set(set).ok_or_else(|| {
             AppError::invalid(
@@ -352,21 +395,13 @@ impl Registry {
             )
         })?;
         let blocks_save = engine.sets().iter().any(|s| s.name == set && s.blocks_save);
-        let mut frame = engine.frame();
-        engine.load(
-            &mut frame,
-            patient.items.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            tumors
-                .iter()
-                .map(|t| t.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-        );
-        let mut failures = Vec::new();
         let today = EvalEnv::new(self.clock.now().date());
-        engine.run(
-            &frame,
+        let failures = run_on_record(
+            engine,
             &selection,
+            patient,
+            tumors,
             &today,
-            &mut failures,
             &mut RunCounts::default(),
             None,
         );
@@ -400,7 +435,7 @@ impl Registry {
             return Ok(None);
         };
         let p: PatientRecord = super::versioned::load(conn, patient)?;
-        let tumors = super::abstracts::visible_live_tumors(conn, patient, scope)?;
+        let tumors = super::abstracts::visible_tumors(conn, &[patient], false, scope)?;
         let mut report = self.run_edits(&p, &tumors, &set)?;
         report.blocks_save |= self.edits.block;
         if report.blocks_save && report.errors() > 0 {
@@ -434,7 +469,7 @@ impl Registry {
             move |conn, _| {
                 let patient: PatientRecord =
                     super::versioned::load_visible(conn, id, access.scope())?;
-                let tumors = super::abstracts::visible_live_tumors(conn, id, access.scope())?;
+                let tumors = super::abstracts::visible_tumors(conn, &[id], false, access.scope())?;
                 registry.run_edits(&patient, &tumors, &set)
             },
         )

@@ -118,6 +118,20 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
+/// Reads JSON the service itself stored (a report, a request, a definition); an error means the
+/// row is corrupt, not that a caller sent something wrong.
+pub(crate) fn from_stored_json<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    text: &str,
+) -> Result<T, AppError> {
+    serde_json::from_str(text).map_err(|e| {
+        AppError::Store(StoreError::Corrupt {
+            what,
+            reason: e.to_string(),
+        })
+    })
+}
+
 impl AppError {
     /// The code recorded in the audit trail for this failure.
     pub fn audit_detail(&self) -> &'static str {

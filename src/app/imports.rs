@@ -183,12 +183,7 @@ fn batch_of(row: BatchRow) -> Result<ImportBatch, AppError> {
     let report = if row.report.trim() == "{}" {
         BatchReport::default()
     } else {
-        serde_json::from_str(&row.report).map_err(|e| {
-            AppError::Store(crate::store::StoreError::Corrupt {
-                what: "import report",
-                reason: e.to_string(),
-            })
-        })?
+        super::error::from_stored_json("import report", &row.report)?
     };
     Ok(ImportBatch { row, report })
 }

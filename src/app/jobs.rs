@@ -14,6 +14,7 @@ use super::imports::{ImportBatch, ImportMode, ImportRequest, job_context};
 use super::search::FilterInput;
 use super::{AppError, Registry};
 use crate::core::auth::Permission;
+use crate::core::hex::lower_hex;
 use crate::core::naaccr::dictionary::RecordType;
 use crate::core::naaccr::xml::MaybeGzip;
 use crate::store::imports::{self as iq, ExportResult, ExportRow};
@@ -345,13 +346,7 @@ impl ExportOut {
         };
         h.flush()?;
         h.inner.get_ref().sync_all()?;
-        let hex = h
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Ok((hex, h.bytes))
+        Ok((lower_hex(&h.hasher.finalize()), h.bytes))
     }
 }
 
@@ -554,11 +549,6 @@ impl Registry {
 }
 
 fn export_job_of(row: ExportRow) -> Result<ExportJob, AppError> {
-    let spec = serde_json::from_str(&row.request).map_err(|e| {
-        AppError::Store(crate::store::StoreError::Corrupt {
-            what: "export request",
-            reason: e.to_string(),
-        })
-    })?;
+    let spec = super::error::from_stored_json("export request", &row.request)?;
     Ok(ExportJob { row, spec })
 }

@@ -5,6 +5,7 @@ use crate::app::AppError;
 use crate::app::auth::RequestContext;
 use crate::app::imports::{ImportMode, ImportOutcome, ImportRequest};
 use crate::config::DatabaseConfig;
+use crate::core::hex::lower_hex;
 use crate::core::naaccr::xml::MaybeGzip;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
@@ -56,12 +57,7 @@ fn sha256_of(path: &Path) -> Result<(String, u64)> {
         size += n as u64;
         hasher.update(buf.get(..n).unwrap_or_default());
     }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((hex, size))
+    Ok((lower_hex(&hasher.finalize()), size))
 }
 
 /// Runs `import`. Exit status 0 when every file was imported whole (or already), 1 when a

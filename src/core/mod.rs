@@ -6,6 +6,7 @@ pub mod abstracts;
 pub mod audit;
 pub mod auth;
 pub mod edits;
+pub mod hex;
 pub mod naaccr;
 pub mod problem;
 pub mod synth;

@@ -4,6 +4,7 @@
 use crate::app::imports::{ImportMode, ImportRequest};
 use crate::app::jobs::{Jobs, ReceivedFile};
 use crate::app::{AppError, Registry};
+use crate::core::hex::lower_hex;
 use crate::core::naaccr::xml::MaybeGzip;
 use crate::http::HttpSettings;
 use crate::http::dto::{DryRunDto, ImportBatchDto, ImportBatchPage};
@@ -120,11 +121,7 @@ async fn receive_body(
     Ok(ReceivedFile {
         path,
         file_name,
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: lower_hex(&hasher.finalize()),
         size,
     })
 }
