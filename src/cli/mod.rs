@@ -159,7 +159,13 @@ async fn run_serve(db_config: &DatabaseConfig, serve: &ServeConfig) -> Result<()
     if let Some(password) = registry
         .bootstrap_admin(serve.security.admin_password.clone())
         .await
-        .map_err(|e| anyhow::anyhow!("cannot create the admin account: {e}"))?
+        // Names the rules a REGISTRY_ADMIN_PASSWORD breaks, not just their count.
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the admin account: {}",
+                security::describe(&e)
+            )
+        })?
     {
         println!("Created the account 'admin' with the password:\n\n    {password}\n");
         println!(

@@ -141,7 +141,7 @@ pub async fn run_users(db: &DatabaseConfig, cmd: UsersCommand) -> Result<()> {
 }
 
 /// An application error for a person at a terminal, with every problem listed.
-fn describe(e: &crate::app::AppError) -> String {
+pub(crate) fn describe(e: &crate::app::AppError) -> String {
     match e {
         crate::app::AppError::Invalid(problems) => problems
             .iter()
