@@ -48,6 +48,9 @@ pub struct CustomEditTest {
     pub tumors: Vec<BTreeMap<String, String>>,
     /// The message expected when it fails.
     pub message: Option<String>,
+    /// The first tumor carries a confirmation of the edit (for a confirmable edit).
+    #[serde(default)]
+    pub confirmed: bool,
 }
 
 /// A custom edit as written (the same fields as an edit file's `[[edit]]`).
@@ -90,6 +93,9 @@ pub struct CustomEditDefinition {
     /// Example records.
     #[serde(default)]
     pub tests: Vec<CustomEditTest>,
+    /// A failure may be confirmed per tumor with a reason (reported as overridden then).
+    #[serde(default)]
+    pub confirmable: bool,
 }
 
 impl CustomEditDefinition {
@@ -127,10 +133,12 @@ impl CustomEditDefinition {
                     patient: t.patient.clone(),
                     tumors: t.tumors.clone(),
                     message: t.message.clone(),
+                    confirmed: t.confirmed,
                     line: i + 1,
                 })
                 .collect(),
             versions: Vec::new(),
+            confirmable: self.confirmable,
             file: format!("custom edit {} version {version}", self.id),
             line: 1,
         }
@@ -529,6 +537,13 @@ impl Registry {
                 loop {
                     let patients = q::list_patients(conn, &filter, after, 500)?;
                     let page = with_tumors(conn, patients, access.scope())?;
+                    let tumor_ids: Vec<i64> = page
+                        .iter()
+                        .flat_map(|p| p.tumors.iter().map(|t| t.id.0))
+                        .collect();
+                    let confirmations = crate::store::edit_confirmations::confirmations_of(
+                        conn, &tumor_ids, false,
+                    )?;
                     let Some(last) = page.last() else { break };
                     after = Some(last.patient.id);
                     for PatientWithTumors {
@@ -549,6 +564,7 @@ impl Registry {
                             selection,
                             &p,
                             &mine,
+                            &confirmations,
                             &today,
                             &mut RunCounts::default(),
                             Some(&mut outcomes),

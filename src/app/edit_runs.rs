@@ -98,9 +98,18 @@ impl Registry {
                     .db
                     .run(move |conn| {
                         let patients = q::list_patients(conn, &f, after, PAGE)?;
-                        with_tumors(conn, patients, &scope)
+                        let page = with_tumors(conn, patients, &scope)?;
+                        let tumor_ids: Vec<i64> = page
+                            .iter()
+                            .flat_map(|p| p.tumors.iter().map(|t| t.id.0))
+                            .collect();
+                        let confirmations = crate::store::edit_confirmations::confirmations_of(
+                            conn, &tumor_ids, false,
+                        )?;
+                        Ok::<_, AppError>((page, confirmations))
                     })
                     .await?;
+                let (page, confirmations) = page;
                 let Some(last) = page.last() else { break };
                 after = Some(last.patient.id);
                 let mut found = Vec::new();
@@ -116,8 +125,16 @@ impl Registry {
                     let Some(selection) = selections.get(engine.version()) else {
                         continue;
                     };
-                    let failures =
-                        run_on_record(engine, selection, p, mine, &today, &mut counts, None);
+                    let failures = run_on_record(
+                        engine,
+                        selection,
+                        p,
+                        mine,
+                        &confirmations,
+                        &today,
+                        &mut counts,
+                        None,
+                    );
                     patients += 1;
                     tumors += mine.len() as i64;
                     for f in failures {

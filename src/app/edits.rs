@@ -18,6 +18,7 @@ use crate::core::edits::lang::EvalEnv;
 use crate::core::edits::table::{Table, Tables};
 use crate::core::problem::Problem;
 use crate::store::AnyConnection;
+use crate::store::edit_confirmations::ConfirmationRow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -109,11 +110,13 @@ pub fn is_builtin_edit_id(id: &str) -> bool {
 
 /// Runs `selection` of `engine` over a stored patient with its tumors; the failures, with
 /// counts added to `counts` and every outcome to `outcomes` when given.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_on_record(
     engine: &Engine,
     selection: &crate::core::edits::engine::Selection,
     patient: &PatientRecord,
     tumors: &[TumorRecord],
+    confirmations: &[ConfirmationRow],
     env: &EvalEnv,
     counts: &mut RunCounts,
     outcomes: Option<&mut crate::core::edits::engine::Outcomes>,
@@ -126,9 +129,25 @@ pub(crate) fn run_on_record(
             .iter()
             .map(|t| t.items.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
     );
+    for c in confirmations.iter().filter(|c| c.withdrawn_at.is_none()) {
+        if let Some(t) = tumors.iter().position(|t| t.id.0 == c.tumor_id) {
+            engine.confirm(&mut frame, t, &c.edit_id);
+        }
+    }
     let mut failures = Vec::new();
     engine.run(&frame, selection, env, &mut failures, counts, outcomes);
     failures
+}
+
+/// The confirmations in force on `tumors`.
+pub(crate) fn confirmations_of(
+    conn: &mut crate::store::AnyConnection,
+    tumors: &[TumorRecord],
+) -> Result<Vec<ConfirmationRow>, AppError> {
+    let ids: Vec<i64> = tumors.iter().map(|t| t.id.0).collect();
+    Ok(crate::store::edit_confirmations::confirmations_of(
+        conn, &ids, false,
+    )?)
 }
 
 /// The built-in edits compiled for every loaded NAACCR version.
@@ -261,6 +280,8 @@ pub struct EditReport {
     pub failures: Vec<EditFailure>,
     /// Whether the set refuses a save while an error-level edit fails.
     pub blocks_save: bool,
+    /// The confirmations that switched off a failing edit (reported as overridden).
+    pub confirmed: Vec<ConfirmationRow>,
 }
 
 impl EditReport {
@@ -379,6 +400,7 @@ impl Registry {
         &self,
         patient: &PatientRecord,
         tumors: &[TumorRecord],
+        confirmations: &[ConfirmationRow],
         set: &str,
     ) -> Result<EditReport, AppError> {
         let engines = self.edit_engines()?;
@@ -396,18 +418,34 @@ impl Registry {
         })?;
         let blocks_save = engine.sets().iter().any(|s| s.name == set && s.blocks_save);
         let today = EvalEnv::new(self.clock.now().date());
+        let mut outcomes = Vec::new();
         let failures = run_on_record(
             engine,
             &selection,
             patient,
             tumors,
+            confirmations,
             &today,
             &mut RunCounts::default(),
-            None,
+            (!confirmations.is_empty()).then_some(&mut outcomes),
         );
+        // A confirmation shows in the report when it switched off a failure in this run.
+        let confirmed = confirmations
+            .iter()
+            .filter(|c| {
+                outcomes.iter().any(|(edit, t, o)| {
+                    *o == crate::core::edits::engine::Outcome::Overridden
+                        && **edit == *c.edit_id
+                        && t.and_then(|t| tumors.get(t))
+                            .is_some_and(|t| t.id.0 == c.tumor_id)
+                })
+            })
+            .cloned()
+            .collect();
         Ok(EditReport {
             set: set.to_owned(),
             blocks_save,
+            confirmed,
             failures: failures
                 .into_iter()
                 .map(|f| EditFailure {
@@ -436,7 +474,8 @@ impl Registry {
         };
         let p: PatientRecord = super::versioned::load(conn, patient)?;
         let tumors = super::abstracts::visible_tumors(conn, &[patient], false, scope)?;
-        let mut report = self.run_edits(&p, &tumors, &set)?;
+        let confirmations = confirmations_of(conn, &tumors)?;
+        let mut report = self.run_edits(&p, &tumors, &confirmations, &set)?;
         report.blocks_save |= self.edits.block;
         if report.blocks_save && report.errors() > 0 {
             return Err(AppError::EditsFailed(Box::new(report)));
@@ -470,7 +509,8 @@ impl Registry {
                 let patient: PatientRecord =
                     super::versioned::load_visible(conn, id, access.scope())?;
                 let tumors = super::abstracts::visible_tumors(conn, &[id], false, access.scope())?;
-                registry.run_edits(&patient, &tumors, &set)
+                let confirmations = confirmations_of(conn, &tumors)?;
+                registry.run_edits(&patient, &tumors, &confirmations, &set)
             },
         )
         .await

@@ -90,6 +90,14 @@ pub enum AppError {
     /// No custom edit (or version of one) by this name.
     #[error("no custom edit {0}")]
     NoSuchEdit(String),
+    /// No confirmation of this edit is in force on the tumor.
+    #[error("no confirmation of edit {edit} is in force on tumor {tumor}")]
+    NoSuchConfirmation {
+        /// The tumor.
+        tumor: i64,
+        /// The edit.
+        edit: String,
+    },
     /// The same file (same SHA-256) was imported before, or is being imported: nothing done.
     #[error(
         "this file (same SHA-256) was already received as import batch {batch}; nothing was done"
@@ -141,7 +149,8 @@ impl AppError {
             AppError::NotFound { .. }
             | AppError::NotFoundUser { .. }
             | AppError::NoSuchJob { .. }
-            | AppError::NoSuchEdit(_) => "not_found",
+            | AppError::NoSuchEdit(_)
+            | AppError::NoSuchConfirmation { .. } => "not_found",
             AppError::AlreadyImported { .. } => "already_imported",
             AppError::ExportNotReady { .. } => "not_ready",
             AppError::OutOfScope { .. } => "out_of_scope",

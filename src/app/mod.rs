@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod custom_edits;
 pub mod dictionaries;
+pub mod edit_confirmations;
 pub mod edit_runs;
 pub mod edits;
 mod error;

@@ -8,6 +8,7 @@ use crate::core::abstracts::{
     EntityKind, ItemChange, ItemInput, PatientRecord, Tombstone, TumorRecord, VersionEntry, etag,
 };
 use crate::core::problem::Problem;
+use crate::store::edit_confirmations::ConfirmationRow;
 use chrono::{DateTime, Utc};
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -209,6 +210,47 @@ pub struct EditReportDto {
     pub warnings: usize,
     /// Every failure.
     pub failures: Vec<EditFailureDto>,
+    /// The confirmations that switched off an edit that would have failed (reported as
+    /// overridden, with who confirmed it and why).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub confirmed: Vec<EditConfirmationDto>,
+}
+
+/// A person's confirmation that an edit's failure on a tumor is right (for the edits no
+/// over-ride item covers: IARC's rare combinations).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditConfirmationDto {
+    /// The tumor.
+    pub tumor_id: i64,
+    /// The edit confirmed.
+    pub edit: String,
+    /// Why the combination is right.
+    pub reason: String,
+    /// Who confirmed it.
+    pub confirmed_by: String,
+    /// When (UTC).
+    pub confirmed_at: DateTime<Utc>,
+    /// Who withdrew it (absent while in force).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_by: Option<String>,
+    /// When it was withdrawn (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl From<ConfirmationRow> for EditConfirmationDto {
+    fn from(c: ConfirmationRow) -> Self {
+        Self {
+            tumor_id: c.tumor_id,
+            edit: c.edit_id,
+            reason: c.reason,
+            confirmed_by: c.confirmed_by,
+            confirmed_at: c.confirmed_at.and_utc(),
+            withdrawn_by: c.withdrawn_by,
+            withdrawn_at: c.withdrawn_at.map(|t| t.and_utc()),
+        }
+    }
 }
 
 impl From<EditReport> for EditReportDto {
@@ -229,6 +271,11 @@ impl From<EditReport> for EditReportDto {
                     items: f.items,
                     tumor_id: f.tumor.map(|t| t.0),
                 })
+                .collect(),
+            confirmed: r
+                .confirmed
+                .into_iter()
+                .map(EditConfirmationDto::from)
                 .collect(),
         }
     }

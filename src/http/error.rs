@@ -197,7 +197,10 @@ impl From<AppError> for ApiError {
             | AppError::OutOfScope { .. }
             | AppError::NotFoundUser { .. }
             | AppError::NoSuchJob { .. }
-            | AppError::NoSuchEdit(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
+            | AppError::NoSuchEdit(_)
+            | AppError::NoSuchConfirmation { .. } => {
+                ApiError::new(ErrorCode::NotFound, e.to_string())
+            }
             AppError::EditsFailed(ref report) => {
                 let mut a = ApiError::new(ErrorCode::EditsFailed, e.to_string());
                 a.details = report

@@ -7,6 +7,7 @@
 pub mod abstracts;
 mod connection;
 pub mod custom_edits;
+pub mod edit_confirmations;
 pub mod edit_runs;
 pub mod imports;
 pub mod schema;

@@ -237,3 +237,20 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(edit_runs, edit_run_failures);
+
+diesel::table! {
+    /// Confirmations of edits that have no over-ride item, per tumor, with the reason.
+    edit_confirmations (id) {
+        id -> BigInt,
+        tumor_id -> BigInt,
+        edit_id -> Text,
+        reason -> Text,
+        confirmed_by -> Text,
+        confirmed_at -> Timestamp,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(edit_confirmations -> tumors (tumor_id));
+diesel::allow_tables_to_appear_in_same_query!(edit_confirmations, tumors);

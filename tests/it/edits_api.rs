@@ -116,6 +116,74 @@ backend_tests! {
         assert_eq!(accepted.body["edits"]["errors"], 0);
     }
 
+    // IARC's Behaviour/Topography check finds in situ behaviour rare in the CNS
+    // (standard-edits-logic.md E3); "rare" results are confirmed by a person with a reason.
+    async fn a_rare_combination_is_confirmed_with_a_reason_and_the_confirmation_can_be_withdrawn(db: TestDb) {
+        let app = app(&db, HttpSettings::default()).await;
+        let mut patient = two_tumor_patient();
+        patient["tumors"][0]["items"]["primarySite"] = json!("C719");
+        patient["tumors"][0]["items"]["histologicTypeIcdO3"] = json!("9380");
+        patient["tumors"][0]["items"]["behaviorCodeIcdO3"] = json!("2");
+        patient["tumors"][0]["items"]["laterality"] = json!("0");
+        let created = app.json(Method::POST, "/api/v1/patients", patient).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.body["id"].as_i64().unwrap();
+        let tumor = created.body["tumors"][0]["id"].as_i64().unwrap();
+        let iarc_url = format!("/api/v1/patients/{id}/edits?set=iarc");
+        let run_iarc = || app.json(Method::POST, &iarc_url, json!(null));
+        let before = run_iarc().await;
+        assert!(failures(&before.body).contains(&("IARC-BEH-TOPO".to_owned(), Some(tumor))), "{}", before.body);
+        assert!(before.body.get("confirmed").is_none(), "{}", before.body);
+
+        let url = format!("/api/v1/tumors/{tumor}/edit-confirmations");
+        // A reason is required; an edit with an over-ride item is not confirmed this way.
+        let blank = app.json(Method::POST, &url, json!({"edit": "IARC-BEH-TOPO", "reason": "  "})).await;
+        assert_eq!(blank.status, 422, "{}", blank.body);
+        assert_eq!(blank.body["error"]["details"][0]["code"], "reason_required");
+        let flagged = app.json(Method::POST, &url, json!({"edit": "IF39", "reason": "reviewed"})).await;
+        assert_eq!(flagged.status, 422, "{}", flagged.body);
+        assert_eq!(flagged.body["error"]["details"][0]["code"], "edit_not_confirmable");
+        let unknown_tumor = app.json(Method::POST, "/api/v1/tumors/999/edit-confirmations",
+            json!({"edit": "IARC-BEH-TOPO", "reason": "reviewed"})).await;
+        assert_eq!(unknown_tumor.status, 404);
+
+        let reason = "Pathology reviewed: glioma in situ confirmed by the neuropathologist";
+        let confirmed = app.json(Method::POST, &url, json!({"edit": "IARC-BEH-TOPO", "reason": reason})).await;
+        assert_eq!(confirmed.status, 201, "{}", confirmed.body);
+        assert_eq!(confirmed.body["edit"], "IARC-BEH-TOPO");
+        assert_eq!(confirmed.body["tumorId"], tumor);
+        assert_eq!(confirmed.body["reason"], reason);
+        assert_eq!(confirmed.body["confirmedBy"], "central");
+
+        // The edit no longer fails on that tumor; the report says who confirmed it and why.
+        let after = run_iarc().await;
+        assert!(!failures(&after.body).iter().any(|(e, _)| e == "IARC-BEH-TOPO"), "{}", after.body);
+        assert_eq!(after.body["confirmed"][0]["edit"], "IARC-BEH-TOPO", "{}", after.body);
+        assert_eq!(after.body["confirmed"][0]["reason"], reason);
+
+        // Confirming again replaces the reason; the old confirmation is kept, withdrawn.
+        let again = app.json(Method::POST, &url, json!({"edit": "IARC-BEH-TOPO", "reason": "Second review agrees"})).await;
+        assert_eq!(again.status, 201, "{}", again.body);
+        let all = app.json(Method::GET, &format!("{url}?all=true"), json!(null)).await;
+        assert_eq!(all.status, 200, "{}", all.body);
+        let rows = all.body.as_array().unwrap();
+        assert_eq!(rows.len(), 2, "{}", all.body);
+        assert_eq!(rows[0]["reason"], reason);
+        assert_eq!(rows[0]["withdrawnBy"], "central");
+        assert!(rows[1].get("withdrawnAt").is_none());
+        let in_force = app.json(Method::GET, &url, json!(null)).await;
+        assert_eq!(in_force.body.as_array().unwrap().len(), 1);
+
+        // Withdrawn, the edit fails again; a second withdrawal finds nothing.
+        let withdrawn = app.json(Method::DELETE, &format!("{url}/IARC-BEH-TOPO"), json!(null)).await;
+        assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+        assert_eq!(withdrawn.body["withdrawnBy"], "central");
+        let back = run_iarc().await;
+        assert!(failures(&back.body).contains(&("IARC-BEH-TOPO".to_owned(), Some(tumor))), "{}", back.body);
+        let twice = app.json(Method::DELETE, &format!("{url}/IARC-BEH-TOPO"), json!(null)).await;
+        assert_eq!(twice.status, 404);
+    }
+
     async fn without_edits_on_save_the_answer_has_none(db: TestDb) {
         let app = app_with(&db, HttpSettings::default(), |r| r.with_edits_on_save(None, false)).await;
         let created = app.json(Method::POST, "/api/v1/patients", two_tumor_patient()).await;

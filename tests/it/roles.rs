@@ -84,6 +84,21 @@ const TABLE: &[(&str, &str, Rule)] = &[
         "/api/v1/patients/{id}/edits",
         Rule::Roles(PATIENT_DATA),
     ),
+    (
+        "POST",
+        "/api/v1/tumors/{id}/edit-confirmations",
+        Rule::Roles(PATIENT_DATA),
+    ),
+    (
+        "GET",
+        "/api/v1/tumors/{id}/edit-confirmations",
+        Rule::Roles(PATIENT_DATA),
+    ),
+    (
+        "DELETE",
+        "/api/v1/tumors/{id}/edit-confirmations/{edit}",
+        Rule::Roles(PATIENT_DATA),
+    ),
     ("GET", "/api/v1/edits", Rule::Roles(ALL)),
     ("GET", "/api/v1/custom-edits", Rule::Roles(CENTRAL)),
     ("POST", "/api/v1/custom-edits", Rule::Roles(CENTRAL)),
@@ -164,7 +179,8 @@ async fn every_route_answers_each_role_as_the_access_table_says() {
                 .replace("{id}", id)
                 .replace("{version}", "260")
                 .replace("{naaccrId}", "primarySite")
-                .replace("{editId}", "STATE-X");
+                .replace("{editId}", "STATE-X")
+                .replace("{edit}", "IARC-AGE-TOPO");
             let m = Method::from_bytes(method_upper.as_bytes()).unwrap();
             match rule {
                 Rule::Public => {

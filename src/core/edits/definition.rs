@@ -108,6 +108,8 @@ pub struct EditTest {
     pub tumors: Vec<BTreeMap<String, String>>,
     /// The message expected when it fails.
     pub message: Option<String>,
+    /// The first tumor carries a confirmation of the edit (a confirmable edit's over-ride).
+    pub confirmed: bool,
     /// Where the test starts in its file.
     pub line: usize,
 }
@@ -147,6 +149,10 @@ pub struct EditDef {
     pub tests: Vec<EditTest>,
     /// The NAACCR versions it applies to (`["240", "250"]`); empty: every version.
     pub versions: Vec<String>,
+    /// A failure may be confirmed for one tumor by a person giving a reason (IARC's "rare"
+    /// combinations, which no over-ride item covers); a confirmed failure is reported as
+    /// overridden. Tumor-level edits only.
+    pub confirmable: bool,
     /// The file it was read from.
     pub file: String,
     /// Its line in the file.
@@ -248,6 +254,8 @@ struct RawEdit {
     test: Vec<Spanned<RawTest>>,
     #[serde(default)]
     versions: Vec<String>,
+    #[serde(default)]
+    confirmable: bool,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
@@ -268,6 +276,8 @@ struct RawTest {
     #[serde(default)]
     tumors: Vec<BTreeMap<String, String>>,
     message: Option<String>,
+    #[serde(default)]
+    confirmed: bool,
 }
 
 #[derive(Deserialize)]
@@ -329,6 +339,7 @@ pub fn parse_edit_file(file: &str, text: &str) -> Result<Vec<EditDef>, Definitio
                 patient: t.patient,
                 tumors: t.tumor.map_or(t.tumors, |one| vec![one]),
                 message: t.message,
+                confirmed: t.confirmed,
                 line: test_line,
             });
         }
@@ -352,6 +363,7 @@ pub fn parse_edit_file(file: &str, text: &str) -> Result<Vec<EditDef>, Definitio
             items: e.items,
             tests,
             versions: e.versions,
+            confirmable: e.confirmable,
             file: file.to_owned(),
             line,
         });

@@ -100,6 +100,8 @@ struct CompiledEdit {
     message: Vec<Segment>,
     items: Arc<[String]>,
     overrides: Vec<(Slot, Vec<String>)>,
+    /// A failure may be confirmed per tumor (see [`Engine::confirm`]).
+    confirmable: bool,
     deps: Vec<Dep>,
     /// Bit `i` set: the edit is in set `i`.
     sets: u64,
@@ -126,6 +128,8 @@ pub struct EditInfo {
     pub items: Vec<String>,
     /// The sets it is in.
     pub sets: Vec<String>,
+    /// Whether a failure may be confirmed per tumor with a reason.
+    pub confirmable: bool,
 }
 
 /// Which edits a run reports (and which it runs: those and what they depend on).
@@ -204,6 +208,8 @@ pub struct Frame {
     tumor_count: usize,
     /// Items the dictionary does not know, as (tumor, naaccrId); the reader reports them.
     unknown: usize,
+    /// Confirmed failures of confirmable edits: (tumor, edit index).
+    confirmed: Vec<(usize, usize)>,
 }
 
 impl Frame {
@@ -567,6 +573,17 @@ impl Engine {
                     ));
                 }
             }
+            if def.confirmable && def.level != EditLevel::Tumor {
+                errors.push(def_error(
+                    def,
+                    "confirmable_level",
+                    format!(
+                        "edit {}: only a tumor-level edit can be confirmable (a confirmation \
+                         belongs to one tumor)",
+                        def.id
+                    ),
+                ));
+            }
             for o in &def.overrides {
                 if layout.catalog.get(&o.item).is_none() && strict {
                     errors.push(def_error(
@@ -662,6 +679,7 @@ impl Engine {
                 message,
                 items: Arc::from(items),
                 overrides,
+                confirmable: def.confirmable,
                 deps,
                 sets: def
                     .sets
@@ -747,6 +765,7 @@ impl Engine {
                     .filter(|(i, _)| e.sets & (1u64 << (i % 64)) != 0)
                     .map(|(_, s)| s.name.clone())
                     .collect(),
+                confirmable: e.confirmable,
             })
             .collect()
     }
@@ -812,6 +831,27 @@ impl Engine {
         }
     }
 
+    /// Records in `frame` (after [`Engine::load`]) that a person confirmed the failure of
+    /// edit `edit` on tumor `tumor` (0-based): the edit is then reported as overridden there.
+    /// False (and nothing recorded) when the edit is not in this engine or not confirmable.
+    pub fn confirm(&self, frame: &mut Frame, tumor: usize, edit: &str) -> bool {
+        match self.by_id.get(edit) {
+            Some(&i) if self.edits.get(i).is_some_and(|e| e.confirmable) => {
+                frame.confirmed.push((tumor, i));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `edit` is one of this engine's confirmable edits.
+    pub fn is_confirmable(&self, edit: &str) -> bool {
+        self.by_id
+            .get(edit)
+            .and_then(|&i| self.edits.get(i))
+            .is_some_and(|e| e.confirmable)
+    }
+
     /// A new frame for this engine's layout.
     pub fn frame(&self) -> Frame {
         Frame {
@@ -855,6 +895,7 @@ impl Engine {
         }
         frame.tumor_count = 0;
         frame.unknown = 0;
+        frame.confirmed.clear();
         for (id, value) in patient {
             match self.layout.catalog.get(id) {
                 Some(info) if !value.is_empty() => {
@@ -1030,6 +1071,10 @@ impl Engine {
                 counts.checks += 1;
                 if e.condition.passes(view, env) {
                     Outcome::Pass
+                } else if e.confirmable && tumor.is_some_and(|t| frame.confirmed.contains(&(t, i)))
+                {
+                    counts.overridden += 1;
+                    Outcome::Overridden
                 } else {
                     Outcome::Fail
                 }
@@ -1121,6 +1166,9 @@ impl Engine {
                     .iter()
                     .map(|t| t.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             );
+            if test.confirmed {
+                self.confirm(&mut frame, 0, &def.id);
+            }
             let mut failures = Vec::new();
             let mut outcomes = Vec::new();
             self.run(

@@ -400,3 +400,75 @@ fn edits_for_items_an_older_version_lacks_are_left_out_of_it() {
     let strict = Engine::build(&edits, &sets, &dictionary("250"), &tables(), true).unwrap_err();
     assert_eq!(strict[0].code, "unknown_item");
 }
+
+/// A confirmation belongs to one tumor and one confirmable edit: the edit is overridden on that
+/// tumor only, other tumors still fail, a non-confirmable edit cannot be confirmed, and the
+/// next patient laid out in the same frame starts with no confirmation.
+#[test]
+fn a_confirmation_overrides_a_confirmable_edit_on_its_tumor_only() {
+    let text = EDITS.replace(
+        "id = \"SEX-SITE\"\nname = \"Sex, Primary Site\"\nseverity = \"error\"",
+        "id = \"SEX-SITE\"\nname = \"Sex, Primary Site\"\nseverity = \"error\"\nconfirmable = true",
+    );
+    let edits = parse_edit_file("test.toml", &text).unwrap();
+    let sets = parse_set_file("sets.toml", SETS).unwrap();
+    let e = Engine::build(&edits, &sets, &dictionary("260"), &tables(), true).unwrap();
+    assert!(e.is_confirmable("SEX-SITE"));
+    assert!(!e.is_confirmable("SITE-BEH"));
+    let selection = e.select_set("iarc").unwrap();
+    let mut frame = e.frame();
+    let tumors: [&[(&str, &str)]; 2] = [
+        &[("primarySite", "C569"), ("laterality", "1")],
+        &[("primarySite", "C529"), ("laterality", "0")],
+    ];
+    let mut go = |confirm: &[(usize, &str)]| {
+        e.load(
+            &mut frame,
+            [("sexAssignedAtBirth", "1")],
+            tumors.iter().map(|t| t.iter().copied()),
+        );
+        let accepted: Vec<bool> = confirm
+            .iter()
+            .map(|(t, id)| e.confirm(&mut frame, *t, id))
+            .collect();
+        let mut failures = Vec::new();
+        let mut counts = RunCounts::default();
+        e.run(
+            &frame,
+            &selection,
+            &today(),
+            &mut failures,
+            &mut counts,
+            None,
+        );
+        let failed: Vec<Option<usize>> = failures
+            .iter()
+            .filter(|f| &*f.edit == "SEX-SITE")
+            .map(|f| f.tumor)
+            .collect();
+        (accepted, failed, counts.overridden)
+    };
+    assert_eq!(go(&[]), (vec![], vec![Some(0), Some(1)], 0));
+    assert_eq!(
+        go(&[(0, "SEX-SITE"), (1, "SITE-BEH")]),
+        (vec![true, false], vec![Some(1)], 1)
+    );
+    assert_eq!(go(&[]), (vec![], vec![Some(0), Some(1)], 0));
+}
+
+#[test]
+fn only_a_tumor_level_edit_can_be_confirmable() {
+    let text = EDITS.replace(
+        "level = \"patient\"\nseverity = \"error\"",
+        "level = \"patient\"\nseverity = \"error\"\nconfirmable = true",
+    );
+    let edits = parse_edit_file("test.toml", &text).unwrap();
+    let sets = parse_set_file("sets.toml", SETS).unwrap();
+    let errors = Engine::build(&edits, &sets, &dictionary("260"), &tables(), true).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.code == "confirmable_level"
+            && e.edit.as_deref() == Some("TWICE")
+            && e.line == 23),
+        "{errors:?}"
+    );
+}

@@ -38,6 +38,9 @@ pub struct EditInfoDto {
     pub items: Vec<String>,
     /// The sets it is in.
     pub sets: Vec<String>,
+    /// A failure may be confirmed for one tumor with a reason
+    /// (`POST /tumors/{id}/edit-confirmations`); it is then reported as overridden.
+    pub confirmable: bool,
 }
 
 /// List the edits in service (built-in and the registry's active ones), in the order they
@@ -69,6 +72,7 @@ pub async fn list_edits(
             severity: e.severity.as_str().into(),
             items: e.items,
             sets: e.sets,
+            confirmable: e.confirmable,
         })
         .collect();
     Ok(HttpResponse::Ok().json(dtos))

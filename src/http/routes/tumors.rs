@@ -5,7 +5,9 @@ use crate::app::Registry;
 use crate::app::abstracts::Patch;
 use crate::app::abstracts::Saved;
 use crate::core::abstracts::{EntityKind, RowVersion, TumorId, TumorRecord, etag};
-use crate::http::dto::{DeleteBody, HistoryDto, PatchBody, RevertBody, TumorDto, TumorPage};
+use crate::http::dto::{
+    DeleteBody, EditConfirmationDto, HistoryDto, PatchBody, RevertBody, TumorDto, TumorPage,
+};
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::extract::{Authorized, IfMatch, ReadsPatients, WritesPatients};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -200,4 +202,97 @@ pub async fn revert_tumor(
         .revert_tumor(&caller.0, TumorId(id), expected, RowVersion(body.version))
         .await?;
     Ok(tumor_response(t))
+}
+
+/// A confirmation of an edit's failure on a tumor.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmEditBody {
+    /// The edit's id (one listed with `confirmable: true` by `GET /edits`).
+    pub edit: String,
+    /// Why the combination is right (what was reviewed), up to 2,000 characters.
+    pub reason: String,
+}
+
+/// Which confirmations to list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConfirmationQuery {
+    /// Withdrawn confirmations too (default: only those in force).
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Confirm that an edit's failure on this tumor is right (IARC's rare combinations, which no
+/// over-ride item covers): the edit is then reported as overridden, with who confirmed it and
+/// why. Confirming again replaces the reason (the old confirmation is kept, withdrawn).
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id")),
+    request_body = ConfirmEditBody,
+    responses(
+        (status = 201, description = "Confirmed", body = EditConfirmationDto),
+        (status = 404, description = "No such tumor", body = ErrorEnvelope),
+        (status = 422, description = "Edit not confirmable, or reason blank or too long", body = ErrorEnvelope),
+    )
+)]
+#[post("/tumors/{id}/edit-confirmations")]
+pub async fn confirm_edit(
+    caller: Authorized<WritesPatients>,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+    body: web::Json<ConfirmEditBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let row = registry
+        .confirm_edit(&caller.0, TumorId(id.into_inner()), body.edit, body.reason)
+        .await?;
+    Ok(HttpResponse::Created().json(EditConfirmationDto::from(row)))
+}
+
+/// The edit confirmations of a tumor, oldest first.
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id"), ConfirmationQuery),
+    responses(
+        (status = 200, description = "The confirmations", body = Vec<EditConfirmationDto>),
+        (status = 404, description = "No such tumor", body = ErrorEnvelope),
+    )
+)]
+#[get("/tumors/{id}/edit-confirmations")]
+pub async fn list_edit_confirmations(
+    caller: Authorized<ReadsPatients>,
+    registry: web::Data<Registry>,
+    id: web::Path<i64>,
+    query: web::Query<ConfirmationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = registry
+        .edit_confirmations(&caller.0, TumorId(id.into_inner()), query.all)
+        .await?;
+    let dtos: Vec<EditConfirmationDto> = rows.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(dtos))
+}
+
+/// Withdraw the confirmation of an edit on a tumor (kept in the list, stamped withdrawn): the
+/// edit fails again there.
+#[utoipa::path(
+    tag = "tumors",
+    params(("id" = i64, Path, description = "Tumor id"), ("edit" = String, Path, description = "Edit id")),
+    responses(
+        (status = 200, description = "Withdrawn", body = EditConfirmationDto),
+        (status = 404, description = "No such tumor, or no confirmation in force", body = ErrorEnvelope),
+    )
+)]
+#[delete("/tumors/{id}/edit-confirmations/{edit}")]
+pub async fn withdraw_edit_confirmation(
+    caller: Authorized<WritesPatients>,
+    registry: web::Data<Registry>,
+    path: web::Path<(i64, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, edit) = path.into_inner();
+    let row = registry
+        .withdraw_edit_confirmation(&caller.0, TumorId(id), edit)
+        .await?;
+    Ok(HttpResponse::Ok().json(EditConfirmationDto::from(row)))
 }
