@@ -570,6 +570,57 @@ MIDLINE_SITES = [
 
 
 # --------------------------------------------------------------------------------------------
+# 5. IARC morphological families (IARC Technical Report 42, Ferlay et al. 2005, Appendix 1):
+#    the Topography/Morphology and Sex/Morphology checks (standard-edits-logic.md E10, E11).
+#    The facts -- which histology is in which family, and the sites a family must or must not
+#    have -- were read from CanReg5's copy of IARC's tables (shared/edits-tables/canreg5-iarc/)
+#    and are restated here as inclusive ranges in our own layout.
+# --------------------------------------------------------------------------------------------
+
+def iarc_lines(src, name):
+    with open(os.path.join(src.et, 'canreg5-iarc', name), encoding='latin-1') as f:
+        return [l.rstrip('\r\n') for l in f if l.strip() and not l.startswith('/')]
+
+
+def iarc_families(src):
+    """-> (morph rows (hist_lo, hist_hi, family, rule), site rows (family, rule, site_lo, site_hi),
+    family names {(family, rule): name})."""
+    rule_of = {'*': 'any', '+': 'must', '-': 'must_not'}
+    names = iarc_lines(src, 'MorphFamDict.txt')
+    fam = []
+    for line in iarc_lines(src, 'MorphFam.txt'):
+        hist, value = line[:4], line[4:7]
+        assert re.fullmatch(r'\d{4}', hist) and re.fullmatch(r'\*\*\*|[+-]\d\d', value), line
+        family = '' if value == '***' else value[1:]
+        fam.append((int(hist), family, rule_of[value[0]]))
+    fam.sort()
+    morph = []
+    for hist, family, rule in fam:
+        if morph and morph[-1][2:] == (family, rule) and int(morph[-1][1]) == hist - 1:
+            morph[-1] = (morph[-1][0], '%04d' % hist, family, rule)
+        else:
+            morph.append(('%04d' % hist, '%04d' % hist, family, rule))
+    sites = []
+    for name, rule in (('Must.txt', 'must'), ('MustNot.txt', 'must_not')):
+        for line in iarc_lines(src, name):
+            key = line[:6]
+            m = re.fullmatch(r'(\d\d)C(\d\d)([\d*])', key)
+            assert m, line
+            family, group, last = m.groups()
+            lo, hi = ('C%s0' % group, 'C%s9' % group) if last == '*' else (
+                'C%s%s' % (group, last),) * 2
+            sites.append((family, rule, lo, hi))
+    # Family names: line n names '+n'; the seven must-not families follow the 63 must families.
+    used = {(f, r) for _, _, f, r in morph if f}
+    n_must = max(int(f) for f, r in used if r == 'must')
+    fam_names = []
+    for family, rule in sorted(used, key=lambda k: (k[1] != 'must', k[0])):
+        index = int(family) + (n_must if rule == 'must_not' else 0)
+        fam_names.append((family, rule, names[index - 1]))
+    return morph, sites, fam_names
+
+
+# --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------
 
@@ -589,6 +640,10 @@ def all_tables(src):
     head = ['site_lo', 'site_hi', 'from_dx_year', 'to_dx_year']
     files['paired_sites.csv'] = csv_text(head, PAIRED_SITES)
     files['laterality_midline_sites.csv'] = csv_text(head, MIDLINE_SITES)
+    morph, sites, fam_names = iarc_families(src)
+    files['iarc_morph_family.csv'] = csv_text(['hist_lo', 'hist_hi', 'family', 'rule'], morph)
+    files['iarc_family_sites.csv'] = csv_text(['family', 'rule', 'site_lo', 'site_hi'], sites)
+    files['iarc_family_names.csv'] = csv_text(['family', 'rule', 'name'], fam_names)
     info = {'tables': tables, 'table_of': table_of, 'excluded': excluded, 'prov': prov,
             'seer_source_rows': n_src}
 
