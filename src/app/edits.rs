@@ -806,6 +806,16 @@ mod seeded {
                 |p| p.tumors.len() == 1,
                 |p| set(&mut p.tumors[0].items, "histologicTypeIcdO3", "8888"),
             ),
+            // AGE-SITE-MORPH (D23 with E7's combinations): nephroblastoma in an adult.
+            (
+                "AGE-SITE-MORPH",
+                |p| {
+                    p.tumors.len() == 1
+                        && get(&p.tumors[0].items, "primarySite") == Some("C649")
+                        && get(&p.tumors[0].items, "ageAtDiagnosis").is_some_and(|a| a > "030")
+                },
+                |p| set(&mut p.tumors[0].items, "histologicTypeIcdO3", "8960"),
+            ),
             // B4: sequence numbers in the wrong order of diagnosis.
             (
                 "B4",

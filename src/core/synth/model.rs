@@ -420,6 +420,53 @@ fn ill_defined_for_multiple_primaries(t: &TumorType) -> bool {
         || (9740..=9758).contains(&h)
 }
 
+/// Whether a tumor type is one IARC's age checks call rare at `age` (IARC Technical Report 42
+/// as restated in shared/edits-tables/standard-edits-logic.md E6-E8, also SEER's age/site/
+/// morphology edit here): a registry records such a case only after review, with an over-ride,
+/// so synthetic people do not get one.
+fn rare_at_age(t: &TumorType, age: u32) -> bool {
+    let site3 = t.primary_site.get(..3).unwrap_or("");
+    let h = t.histology;
+    let topography = (age < 5 && matches!(site3, "C53" | "C61"))
+        || (age < 20
+            && (matches!(
+                site3,
+                "C15" | "C19" | "C20" | "C21" | "C23" | "C24" | "C50" | "C53" | "C54" | "C55"
+            ) || t.primary_site == "C384"));
+    let morphology = (age <= 25 && matches!(h, 9730 | 9823 | 9890))
+        || (age >= 15
+            && matches!(
+                h,
+                8910 | 8960..=8962 | 8970 | 8981 | 8991 | 9072 | 9470 | 9490 | 9500 | 9687
+            ))
+        || (age < 15 && matches!(h, 9724 | 9732 | 9823));
+    let both = (age < 40 && site3 == "C61" && h / 10 == 814)
+        || (age < 20 && site3 == "C17" && h < 9590)
+        || (age < 20 && matches!(site3, "C18" | "C33" | "C34") && h / 10 != 824)
+        || (age > 5 && site3 == "C69" && matches!(h, 9510 | 9512))
+        || ((age < 15 || age > 45) && site3 == "C58" && h == 9100);
+    topography || morphology || both
+}
+
+/// Draws a first tumor type of the given sex and an age at its diagnosis from its site group,
+/// not a combination IARC calls rare for the age.
+fn draw_first_type<R: Rng + ?Sized>(
+    tables: &SynthTables,
+    sex: Sex,
+    rng: &mut R,
+) -> Option<(TumorType, u32)> {
+    let mut last = None;
+    for _ in 0..100 {
+        let kind = tables.mix(sex).pick(rng)?;
+        let age = draw_age(tables.group(kind.group)?, rng);
+        if !rare_at_age(kind, age) {
+            return Some((kind.clone(), age));
+        }
+        last = Some((kind.clone(), age));
+    }
+    last
+}
+
 /// Draws a tumor type of the given sex whose site group admits `age`, other than the groups
 /// in `avoid` (a second primary of the same group would usually be the same primary under the
 /// multiple-primary rules).
@@ -441,7 +488,11 @@ fn draw_type_for_age<R: Rng + ?Sized>(
                     .group(a)
                     .is_some_and(|g| g.histologies.iter().any(|r| r.low >= 9590))
             });
-        if ok && !avoid.contains(&t.group) && !heme_again && !ill_defined_for_multiple_primaries(t)
+        if ok
+            && !avoid.contains(&t.group)
+            && !heme_again
+            && !ill_defined_for_multiple_primaries(t)
+            && !rare_at_age(t, age)
         {
             return Some(t.clone());
         }
@@ -460,9 +511,8 @@ pub(super) fn draw_person<R: Rng + ?Sized>(
     } else {
         Sex::Female
     };
-    let first_kind = tables.mix(sex).pick(rng)?.clone();
+    let (first_kind, age) = draw_first_type(tables, sex, rng)?;
     let group = tables.group(first_kind.group)?;
-    let age = draw_age(group, rng);
     let dx1 = draw_date(win.dx_start, win.dx_end, rng);
     let dob = draw_birth(dx1, age, rng);
     let place = tables.places.pick(rng)?.clone();
