@@ -444,7 +444,7 @@ fn rare_at_age(t: &TumorType, age: u32) -> bool {
         || (age < 20 && site3 == "C17" && h < 9590)
         || (age < 20 && matches!(site3, "C18" | "C33" | "C34") && h / 10 != 824)
         || (age > 5 && site3 == "C69" && matches!(h, 9510 | 9512))
-        || ((age < 15 || age > 45) && site3 == "C58" && h == 9100);
+        || (!(15..=45).contains(&age) && site3 == "C58" && h == 9100);
     topography || morphology || both
 }
 
