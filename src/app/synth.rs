@@ -25,7 +25,11 @@ pub fn builtin_tables() -> Result<SynthTables, SynthError> {
         streets: include_str!("../../schemas/synth/streets.txt"),
         street_suffixes: include_str!("../../schemas/synth/street_suffixes.txt"),
         causes_of_death: include_str!("../../schemas/synth/causes_of_death.csv"),
-    })
+    })?
+    .with_schemas(
+        include_str!("../../schemas/tables/schema_ids.csv"),
+        include_str!("../../schemas/tables/schema_selection.csv"),
+    )
 }
 
 /// The NAACCR version the generator's items belong to.

@@ -111,6 +111,8 @@ backend_tests! {
         let mut reviewed = clean_patient();
         reviewed["tumors"][0]["items"]["histologicTypeIcdO3"] = json!("9100");
         reviewed["tumors"][0]["items"]["overRideSiteType"] = json!("1");
+        // SEER's schema selection puts 9100 of the breast in Soft Tissue Trunk and Extremities.
+        reviewed["tumors"][0]["items"]["schemaId"] = json!("00410");
         let accepted = app.json(Method::POST, "/api/v1/patients", reviewed).await;
         assert_eq!(accepted.status, 201, "{}", accepted.body);
         assert_eq!(accepted.body["edits"]["errors"], 0);

@@ -24,6 +24,7 @@ mod duplicate;
 mod error;
 mod model;
 mod render;
+mod schema;
 mod tables;
 mod weighted;
 

@@ -76,6 +76,8 @@ pub(super) struct Tumor {
     pub reporting_source: u8,
     pub marital: u8,
     pub facility: String,
+    /// Schema ID and discriminators, diagnoses from 2018.
+    pub schema: Option<super::schema::SchemaChoice>,
 }
 
 /// Grade as coded for the diagnosis year.
@@ -401,6 +403,14 @@ fn make_tumor<R: Rng + ?Sized>(
         reporting_source: 1,
         marital: marital(age, rng),
         facility: facility(place, rng.random_range(1..=3)),
+        schema: if year >= 2018 {
+            tables
+                .schemas
+                .as_ref()
+                .and_then(|s| s.choose(&kind.primary_site, kind.histology, year))
+        } else {
+            None
+        },
         kind,
         dx,
     }
@@ -453,18 +463,29 @@ fn rare_at_age(t: &TumorType, age: u32) -> bool {
 fn draw_first_type<R: Rng + ?Sized>(
     tables: &SynthTables,
     sex: Sex,
+    year: i32,
     rng: &mut R,
 ) -> Option<(TumorType, u32)> {
     let mut last = None;
     for _ in 0..100 {
         let kind = tables.mix(sex).pick(rng)?;
         let age = draw_age(tables.group(kind.group)?, rng);
-        if !rare_at_age(kind, age) {
+        if !rare_at_age(kind, age) && has_schema_when_needed(tables, kind, year) {
             return Some((kind.clone(), age));
         }
         last = Some((kind.clone(), age));
     }
     last
+}
+
+/// Whether a tumor diagnosed in `year` can be given its Schema ID (required from 2018): codes
+/// retired before then (the heme codes retired in 2010, e.g. 9670) select no schema.
+fn has_schema_when_needed(tables: &SynthTables, t: &TumorType, year: i32) -> bool {
+    year < 2018
+        || tables
+            .schemas
+            .as_ref()
+            .is_none_or(|s| s.choose(&t.primary_site, t.histology, year).is_some())
 }
 
 /// Draws a tumor type of the given sex whose site group admits `age`, other than the groups
@@ -474,6 +495,7 @@ fn draw_type_for_age<R: Rng + ?Sized>(
     tables: &SynthTables,
     sex: Sex,
     age: u32,
+    year: i32,
     avoid: &[usize],
     rng: &mut R,
 ) -> Option<TumorType> {
@@ -493,6 +515,7 @@ fn draw_type_for_age<R: Rng + ?Sized>(
             && !heme_again
             && !ill_defined_for_multiple_primaries(t)
             && !rare_at_age(t, age)
+            && has_schema_when_needed(tables, t, year)
         {
             return Some(t.clone());
         }
@@ -511,9 +534,9 @@ pub(super) fn draw_person<R: Rng + ?Sized>(
     } else {
         Sex::Female
     };
-    let (first_kind, age) = draw_first_type(tables, sex, rng)?;
-    let group = tables.group(first_kind.group)?;
     let dx1 = draw_date(win.dx_start, win.dx_end, rng);
+    let (first_kind, age) = draw_first_type(tables, sex, dx1.year(), rng)?;
+    let group = tables.group(first_kind.group)?;
     let dob = draw_birth(dx1, age, rng);
     let place = tables.places.pick(rng)?.clone();
 
@@ -553,7 +576,8 @@ pub(super) fn draw_person<R: Rng + ?Sized>(
             break;
         };
         let avoid: Vec<usize> = kinds.iter().map(|(k, _)| k.group).collect();
-        let Some(kind) = draw_type_for_age(tables, sex, age_on(dob, dx), &avoid, rng) else {
+        let Some(kind) = draw_type_for_age(tables, sex, age_on(dob, dx), dx.year(), &avoid, rng)
+        else {
             break;
         };
         kinds.push((kind, dx));

@@ -117,6 +117,15 @@ pub(super) fn render(
                 item("stateAtDxGeocode2020", p.place.state_fips.clone()),
                 item("countyAtDxGeocode2020", p.place.county_fips.clone()),
             ];
+            if let Some(schema) = &t.schema {
+                v.push(item("schemaId", schema.schema_id.clone()));
+                if !schema.discriminator_1.is_empty() {
+                    v.push(item("schemaDiscriminator1", schema.discriminator_1.clone()));
+                }
+                if !schema.discriminator_2.is_empty() {
+                    v.push(item("schemaDiscriminator2", schema.discriminator_2.clone()));
+                }
+            }
             match t.grade {
                 Grade::Legacy(g) => v.push(item("grade", g.to_string())),
                 Grade::Since2018(Some((c, path))) => {

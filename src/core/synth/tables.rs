@@ -208,6 +208,8 @@ pub struct SynthTables {
     pub(super) streets: Vec<String>,
     pub(super) suffixes: Vec<String>,
     pub(super) other_causes: Weighted<String>,
+    /// Schema ID selection (none: tumors get no Schema ID).
+    pub(super) schemas: Option<super::schema::SchemaTable>,
 }
 
 impl SynthTables {
@@ -228,7 +230,15 @@ impl SynthTables {
             suffixes: parse_list("street_suffixes.txt", src.street_suffixes)?,
             other_causes: parse_causes(src.causes_of_death)?,
             groups,
+            schemas: None,
         })
+    }
+
+    /// Gives tumors diagnosed from 2018 their Schema ID, selected by `schema_selection.csv`
+    /// among the schemas of `schema_ids.csv` (schemas/tables/).
+    pub fn with_schemas(mut self, ids: &str, selection: &str) -> Result<Self, SynthError> {
+        self.schemas = Some(super::schema::SchemaTable::parse(ids, selection)?);
+        Ok(self)
     }
 
     /// The site groups, in the order of `site_groups.csv` (first match wins).
