@@ -9,4 +9,5 @@ pub mod edits;
 pub mod hex;
 pub mod naaccr;
 pub mod problem;
+pub mod stats;
 pub mod synth;
