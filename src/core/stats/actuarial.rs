@@ -42,7 +42,7 @@ impl LifeTableRow {
 /// `t` ends in interval floor(t / width); cases past the last interval are withdrawn at its
 /// end (they count as alive through it).
 pub fn life_table(observations: &[Observation], width: f64, intervals: usize) -> Vec<LifeTableRow> {
-    if !(width > 0.0) || intervals == 0 {
+    if width.is_nan() || width <= 0.0 || intervals == 0 {
         return Vec::new();
     }
     let mut died = vec![0u64; intervals];

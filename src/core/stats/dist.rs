@@ -11,7 +11,7 @@ pub fn z_two_sided(level: f64) -> f64 {
 
 /// Upper tail of the chi-square distribution with `df` degrees of freedom.
 pub fn chi_square_upper(x: f64, df: f64) -> f64 {
-    if !(x > 0.0) {
+    if x.is_nan() || x <= 0.0 {
         return 1.0;
     }
     ChiSquared::new(df).map_or(f64::NAN, |c| c.sf(x))
@@ -29,7 +29,8 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 
 /// The `p` quantile of the gamma distribution with `shape` and `scale`.
 pub fn gamma_quantile(p: f64, shape: f64, scale: f64) -> f64 {
-    if !(shape > 0.0 && scale > 0.0) || !(0.0..=1.0).contains(&p) {
+    if shape.is_nan() || shape <= 0.0 || scale.is_nan() || scale <= 0.0 || !(0.0..=1.0).contains(&p)
+    {
         return f64::NAN;
     }
     if p == 0.0 {

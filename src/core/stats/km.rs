@@ -59,6 +59,9 @@ pub struct Quantile {
     pub upper: f64,
 }
 
+/// (time, S, lower, upper) at a death time.
+type CurvePoint = (f64, f64, f64, f64);
+
 /// A fitted Kaplan-Meier curve.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KaplanMeier {
@@ -159,14 +162,14 @@ impl KaplanMeier {
     /// curve, the upper from the upper curve; NaN when a curve never gets there.
     pub fn quantile(&self, p: f64, conf: ConfType, z: f64) -> Quantile {
         let target = 1.0 - p;
-        let points: Vec<(f64, f64, f64, f64)> = self
+        let points: Vec<CurvePoint> = self
             .event_rows()
             .map(|r| {
                 let (lo, hi) = conf.interval(r.surv, r.var_log.sqrt(), z);
                 (r.time, r.surv, lo, hi)
             })
             .collect();
-        let find = |value: &dyn Fn(&(f64, f64, f64, f64)) -> f64| -> f64 {
+        let find = |value: &dyn Fn(&CurvePoint) -> f64| -> f64 {
             const TOL: f64 = 1.490_116_119_384_765_6e-8; // sqrt(.Machine$double.eps), as R
             let Some(j) = points.iter().position(|pt| value(pt) <= target + TOL) else {
                 return f64::NAN;

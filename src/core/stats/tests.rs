@@ -4,7 +4,12 @@
 //! and the same at full precision from lifelines 0.30.3 and an independent implementation of
 //! METHODS.md (which reproduce every digit R prints).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use super::km::KaplanMeier;
 use super::logrank::log_rank;
