@@ -16,6 +16,8 @@ pub mod actuarial;
 pub mod dist;
 pub mod km;
 pub mod logrank;
+pub mod ratetable;
+pub mod relative;
 
 #[cfg(test)]
 mod tests;

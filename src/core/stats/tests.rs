@@ -251,3 +251,97 @@ fn log_rank_with_three_groups_has_two_degrees_of_freedom() {
         "observed and expected deaths add up to the same total"
     );
 }
+
+mod relative {
+    use super::super::ratetable::{RateTable, RateTableKind, Sex, days_since_1970};
+    use super::super::relative::{RelMethod, RelObservation, estimate, estimate_stepwise};
+    use rand::{Rng, SeedableRng};
+
+    fn us() -> RateTable {
+        RateTable::from_csv(
+            include_str!("../../../schemas/stats/lifetables/survexp_us.csv"),
+            RateTableKind::Us,
+        )
+        .unwrap()
+    }
+
+    fn slopop() -> RateTable {
+        RateTable::from_csv(
+            include_str!("../../../tests/data/stats/slopop.csv"),
+            RateTableKind::Calendar { year_days: 365.241 },
+        )
+        .unwrap()
+    }
+
+    /// A cohort: ages 30-90, diagnosed 2000-2013, followed up to 12 years, about half dying,
+    /// with ties and deaths and censorings on the same day.
+    fn cohort(n: usize, seed: u64) -> Vec<RelObservation> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let base = days_since_1970(chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap());
+        (0..n)
+            .map(|_| RelObservation {
+                time: f64::from(rng.random_range(0..4400u32) / 3 * 3),
+                event: rng.random_bool(0.55),
+                age_days: rng.random_range(30.0 * 365.25..90.0 * 365.25),
+                sex: if rng.random_bool(0.5) {
+                    Sex::Male
+                } else {
+                    Sex::Female
+                },
+                dx_days: base + f64::from(rng.random_range(0..5113u32)),
+            })
+            .collect()
+    }
+
+    /// The one-pass estimate is the stepwise definition, to rounding, for both estimators, both
+    /// kinds of table, and follow-up past the last year of the table (flat extrapolation).
+    #[test]
+    fn the_one_pass_estimate_equals_the_stepwise_definition() {
+        for (table, seed) in [(us(), 1u64), (slopop(), 2u64)] {
+            let obs = cohort(300, seed);
+            for method in [RelMethod::EdererII, RelMethod::PoharPerme] {
+                let slow = estimate_stepwise(&obs, &table, method);
+                let fast = estimate(&obs, &table, method);
+                assert_eq!(slow.rows.len(), fast.rows.len());
+                for (s, f) in slow.rows.iter().zip(&fast.rows) {
+                    assert_eq!((s.time, s.n_risk, s.n_event), (f.time, f.n_risk, f.n_event));
+                    assert!(
+                        (s.surv - f.surv).abs() < 1e-10,
+                        "{method:?} at {}: {} vs {}",
+                        s.time,
+                        s.surv,
+                        f.surv
+                    );
+                    assert!((s.var_log - f.var_log).abs() < 1e-12 * s.var_log.max(1.0));
+                }
+            }
+        }
+    }
+
+    /// With no background mortality (a table of zeros) relative and net survival are the
+    /// Kaplan-Meier estimate (Ederer II and Pohar-Perme reduce to it when lambda = 0).
+    #[test]
+    fn without_background_mortality_both_reduce_to_kaplan_meier() {
+        let zero = RateTable::from_csv(
+            "age,sex,year,daily_hazard\n0,male,2000,0\n0,female,2000,0\n",
+            RateTableKind::Calendar { year_days: 365.25 },
+        )
+        .unwrap();
+        let obs = cohort(200, 3);
+        let km = super::super::km::KaplanMeier::fit(
+            &obs.iter()
+                .map(|o| super::super::Observation {
+                    time: o.time,
+                    event: o.event,
+                })
+                .collect::<Vec<_>>(),
+        );
+        for method in [RelMethod::EdererII, RelMethod::PoharPerme] {
+            let rel = estimate(&obs, &zero, method);
+            for r in km.event_rows() {
+                let (s, _) = rel.at(r.time);
+                assert!((s - r.surv).abs() < 1e-12, "{method:?} {}", r.time);
+            }
+        }
+    }
+}
