@@ -14,10 +14,12 @@
 
 pub mod actuarial;
 pub mod dist;
+pub mod incidence;
 pub mod km;
 pub mod logrank;
 pub mod ratetable;
 pub mod relative;
+pub mod trend;
 
 #[cfg(test)]
 mod tests;

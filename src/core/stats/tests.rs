@@ -345,3 +345,134 @@ mod relative {
         }
     }
 }
+
+mod incidence {
+    use super::super::incidence::{RateCi, StandardPopulation, adjusted_rate, crude_rate};
+    use super::{num, rows};
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1e-300)
+    }
+
+    /// Fay & Feuer's (1997) worked example, Down syndrome births by maternal age (Fleiss 1981,
+    /// Table 14.4): birth order 5+ against total births is 75.52901 (67.70212, 188.30017) per
+    /// 100,000 (R dsrTest vignette; epitools `ageadjust.direct`), and the tidyrates table gives
+    /// every birth order. Tiwari's upper limits are asht's `wmtype = "tcz"` formula (no
+    /// published figure was found).
+    #[test]
+    fn age_adjusted_rates_and_gamma_intervals_match_fay_feuer_worked_example() {
+        let data = rows(include_str!(
+            "../../../tests/data/stats/ageadj_fleiss_downs_data.csv"
+        ));
+        let cells = |order: &str| -> Vec<(f64, f64)> {
+            data.iter()
+                .filter(|r| r["birth_order"] == order)
+                .map(|r| (num(&r["cases"]), num(&r["births"])))
+                .collect()
+        };
+        let standard: Vec<f64> = cells("Total").iter().map(|c| c.1).collect();
+        let five = adjusted_rate(&cells("5+"), &standard, RateCi::FayFeuer, 1e5, 0.95);
+        assert_eq!(format!("{:.5}", five.rate), "75.52901");
+        assert_eq!(format!("{:.5}", five.lower), "67.70212");
+        assert_eq!(format!("{:.5}", five.upper), "188.30017");
+        for r in rows(include_str!(
+            "../../../tests/data/stats/ageadj_fleiss_results.csv"
+        ))
+        .iter()
+        .filter(|r| r["standard"] == "total_births")
+        {
+            let c = cells(&r["birth_order"]);
+            let ff = adjusted_rate(&c, &standard, RateCi::FayFeuer, 1.0, 0.95);
+            let tw = adjusted_rate(&c, &standard, RateCi::Tiwari, 1.0, 0.95);
+            let crude = crude_rate(ff.count, ff.population, 1.0, 0.95);
+            assert!(close(crude.rate, num(&r["crude"])));
+            assert!(close(ff.rate, num(&r["adj"])), "{r:?}");
+            assert!(close(ff.se, num(&r["se"])));
+            assert!(close(ff.lower, num(&r["lower"])));
+            assert!(close(tw.lower, num(&r["lower"])));
+            assert!(close(ff.upper, num(&r["upper_fayfeuer"])), "{r:?} {ff:?}");
+            assert!(close(tw.upper, num(&r["upper_tiwari"])), "{r:?} {tw:?}");
+        }
+    }
+
+    /// 19 age groups with empty groups, US 2000 standard; the crude rate's exact Poisson
+    /// interval; and with one age group both gamma intervals are the exact interval.
+    #[test]
+    fn nineteen_groups_with_empty_cells_and_the_one_group_limit() {
+        let input = rows(include_str!(
+            "../../../tests/data/stats/ageadj_synthetic_us2000_input.csv"
+        ));
+        let want = &rows(include_str!(
+            "../../../tests/data/stats/ageadj_synthetic_us2000_results.csv"
+        ))[0];
+        let cells: Vec<(f64, f64)> = input
+            .iter()
+            .map(|r| (num(&r["count"]), num(&r["population"])))
+            .collect();
+        let std_pop: Vec<f64> = input.iter().map(|r| num(&r["std_pop"])).collect();
+        let us2000 = StandardPopulation::from_csv(
+            "us2000",
+            include_str!("../../../schemas/stats/us2000_std_19ages.csv"),
+        )
+        .unwrap();
+        let ff = adjusted_rate(&cells, &std_pop, RateCi::FayFeuer, 1e5, 0.95);
+        let tw = us2000.adjust_19(&cells, RateCi::Tiwari, 1e5, 0.95);
+        assert!(close(ff.rate, num(&want["adj"])));
+        assert!(close(tw.rate, num(&want["adj"])));
+        assert!(close(ff.se, num(&want["se"])));
+        assert!(close(ff.lower, num(&want["lower"])));
+        assert!(close(ff.upper, num(&want["upper_fayfeuer"])));
+        assert!(close(tw.upper, num(&want["upper_tiwari"])));
+        let crude = crude_rate(ff.count, ff.population, 1e5, 0.95);
+        assert!(close(crude.rate, num(&want["crude"])));
+        assert!(close(crude.lower, num(&want["crude_lower_exact"])));
+        assert!(close(crude.upper, num(&want["crude_upper_exact"])));
+        let one = adjusted_rate(&[(7.0, 12345.0)], &[1.0], RateCi::Tiwari, 1e5, 0.95);
+        assert!(close(one.rate, 56.703_118_671_526_94));
+        assert!(close(one.lower, 22.797_594_585_013_1));
+        assert!(close(one.upper, 116.830_096_085_074));
+    }
+}
+
+/// APC of a ten-year series, unweighted (OLS) and weighted by 1/Var(ln rate) (WLS), against
+/// statsmodels 0.15 `OLS`/`WLS(...).conf_int(0.05)` (no published SEER worked example found).
+#[test]
+fn annual_percent_change_matches_statsmodels() {
+    let input = rows(include_str!(
+        "../../../tests/data/stats/apc_synthetic_input.csv"
+    ));
+    let points: Vec<(i32, f64, f64)> = input
+        .iter()
+        .map(|r| {
+            (
+                num(&r["year"]) as i32,
+                num(&r["rate_per_100k"]),
+                num(&r["var_rate"]),
+            )
+        })
+        .collect();
+    for r in rows(include_str!(
+        "../../../tests/data/stats/apc_synthetic_results.csv"
+    )) {
+        let weighted = r["method"] == "weighted_kim2000";
+        let fit = super::trend::annual_percent_change(&points, weighted, 0.95).unwrap();
+        let near = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol;
+        assert!(
+            near(fit.slope, num(&r["statsmodels_slope"]), 1e-12),
+            "{r:?}"
+        );
+        assert!(near(fit.se_slope, num(&r["statsmodels_se"]), 1e-12));
+        assert!(near(fit.lower, num(&r["statsmodels_apc_lower"]), 1e-9));
+        assert!(near(fit.upper, num(&r["statsmodels_apc_upper"]), 1e-9));
+        assert!(near(fit.apc, num(&r["apc"]), 1e-9));
+        assert!(near(fit.t, num(&r["t"]), 1e-8));
+        assert!(
+            near(fit.p_value, num(&r["p"]), 1e-12),
+            "{} vs {}",
+            fit.p_value,
+            r["p"]
+        );
+        assert_eq!(fit.df, 8);
+    }
+    assert!(super::trend::annual_percent_change(&points[..2], false, 0.95).is_err());
+}
