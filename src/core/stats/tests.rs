@@ -476,3 +476,101 @@ fn annual_percent_change_matches_statsmodels() {
     }
     assert!(super::trend::annual_percent_change(&points[..2], false, 0.95).is_err());
 }
+
+/// The cases of SEER's own unit test of its survival-time algorithm (imsweb/algorithms
+/// `SurvivalTimeUtilsTest.testLogic`, commit 05741035): records that disagree, last contact in
+/// the future, missing months and days filled from the neighbouring records and the birth
+/// date, several tumors, zero days, DCO and autopsy-only cases.
+#[test]
+fn seer_survival_time_reproduces_seer_test_cases() {
+    use super::survival_time::{PartialDate, SurvivalRecord, survival_times};
+    use chrono::Datelike;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let cases = rows(include_str!(
+        "../../../tests/data/stats/seer_survival_months_cases.csv"
+    ));
+    let mut groups: BTreeMap<u32, Vec<&BTreeMap<String, String>>> = BTreeMap::new();
+    for c in &cases {
+        groups
+            .entry(c["group"].parse().unwrap())
+            .or_default()
+            .push(c);
+    }
+    let int = |s: &str| -> i64 { s.parse().unwrap() };
+    for (group, recs) in groups {
+        let records: Vec<SurvivalRecord> = recs
+            .iter()
+            .map(|c| {
+                let last_contact = match c["dolc_year"].as_str() {
+                    "NEXT_YEAR" => PartialDate::from_parts(today.year() + 1, 1, 1),
+                    "TOMORROW" => {
+                        let t = today.succ_opt().unwrap();
+                        PartialDate::from_parts(t.year(), t.month(), t.day())
+                    }
+                    y => PartialDate::from_parts(
+                        int(y) as i32,
+                        int(&c["dolc_month"]) as u32,
+                        int(&c["dolc_day"]) as u32,
+                    ),
+                };
+                SurvivalRecord {
+                    dx: PartialDate::from_parts(
+                        int(&c["dx_year"]) as i32,
+                        int(&c["dx_month"]) as u32,
+                        int(&c["dx_day"]) as u32,
+                    ),
+                    last_contact,
+                    birth: PartialDate::from_parts(
+                        int(&c["birth_year"]) as i32,
+                        int(&c["birth_month"]) as u32,
+                        int(&c["birth_day"]) as u32,
+                    ),
+                    alive: Some(c["vital_status"] == "1"),
+                    sequence: int(&c["seq_num"]) as i32,
+                    reporting_source: int(&c["reporting_source"]) as u8,
+                }
+            })
+            .collect();
+        let cutoff: i32 = recs[0]["cutoff_year"].parse().unwrap();
+        let got = survival_times(&records, cutoff, today);
+        for (c, g) in recs.iter().zip(&got) {
+            let what = format!("group {group} case {} ({})", c["case"], c["description"]);
+            let months = |m: Option<i64>| m.unwrap_or(9999);
+            assert_eq!(
+                months(g.active.months),
+                int(&c["exp_surv_months_active"]),
+                "{what}: {g:?}"
+            );
+            assert_eq!(
+                i64::from(g.active.flag),
+                int(&c["exp_flag_active"]),
+                "{what}: {g:?}"
+            );
+            assert_eq!(
+                months(g.presumed_alive.months),
+                int(&c["exp_surv_months_presumed_alive"]),
+                "{what}: {g:?}"
+            );
+            assert_eq!(
+                i64::from(g.presumed_alive.flag),
+                int(&c["exp_flag_presumed_alive"]),
+                "{what}: {g:?}"
+            );
+            if group == 11 {
+                continue; // the source asserts only months and flags here
+            }
+            let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            assert_eq!(date(g.dx_recode), c["exp_dx_date_recode"], "{what}: {g:?}");
+            assert_eq!(
+                date(g.active.end),
+                c["exp_end_date_active"],
+                "{what}: {g:?}"
+            );
+            assert_eq!(
+                date(g.presumed_alive.end),
+                c["exp_end_date_presumed_alive"],
+                "{what}: {g:?}"
+            );
+        }
+    }
+}
