@@ -574,3 +574,156 @@ fn seer_survival_time_reproduces_seer_test_cases() {
         }
     }
 }
+
+mod suppression {
+    use super::super::suppression::{Hidden, Relations, determined};
+    use rand::{Rng, SeedableRng};
+    use std::collections::HashMap;
+
+    /// A site x sex x year table with every margin (each total the sum of its parts), as a
+    /// report by site group, sex and year publishes it.
+    fn cube(counts: &[[[u64; 4]; 2]; 5]) -> Relations {
+        let mut t = Relations::default();
+        let mut idx: HashMap<(Option<usize>, Option<usize>, Option<usize>), usize> = HashMap::new();
+        let value = |s: Option<usize>, x: Option<usize>, y: Option<usize>| -> u64 {
+            let mut v = 0;
+            for (si, by_sex) in counts.iter().enumerate() {
+                for (xi, by_year) in by_sex.iter().enumerate() {
+                    for (yi, c) in by_year.iter().enumerate() {
+                        if s.is_none_or(|s| s == si)
+                            && x.is_none_or(|x| x == xi)
+                            && y.is_none_or(|y| y == yi)
+                        {
+                            v += c;
+                        }
+                    }
+                }
+            }
+            v
+        };
+        let dims = [5usize, 2, 4];
+        let opts = |d: usize| -> Vec<Option<usize>> {
+            std::iter::once(None)
+                .chain((0..dims[d]).map(Some))
+                .collect()
+        };
+        for s in opts(0) {
+            for x in opts(1) {
+                for y in opts(2) {
+                    idx.insert((s, x, y), t.push(value(s, x, y)));
+                }
+            }
+        }
+        // Each total over one dimension = the sum of its parts along it.
+        for (&(s, x, y), &i) in &idx.clone() {
+            if s.is_none() {
+                t.relate(i, (0..5).map(|k| idx[&(Some(k), x, y)]).collect());
+            }
+            if x.is_none() {
+                t.relate(i, (0..2).map(|k| idx[&(s, Some(k), y)]).collect());
+            }
+            if y.is_none() {
+                t.relate(i, (0..4).map(|k| idx[&(s, x, Some(k))]).collect());
+            }
+        }
+        t
+    }
+
+    /// The subtraction attack: any relation with one unknown member gives it away; repeat
+    /// until nothing more is learnt. Returns what was recovered.
+    fn subtraction_attack(t: &Relations, hidden: &[Hidden]) -> Vec<usize> {
+        let mut known: Vec<Option<i64>> = t
+            .counts
+            .iter()
+            .zip(hidden)
+            .map(|(c, h)| (*h == Hidden::No).then_some(*c as i64))
+            .collect();
+        let mut recovered = Vec::new();
+        loop {
+            let mut progress = false;
+            for (total, parts) in &t.sums {
+                let unknown: Vec<usize> = std::iter::once(*total)
+                    .chain(parts.iter().copied())
+                    .filter(|&i| known[i].is_none())
+                    .collect();
+                if let [u] = unknown.as_slice() {
+                    let sum_parts: i64 = parts
+                        .iter()
+                        .filter(|&&p| p != *u)
+                        .map(|&p| known[p].unwrap())
+                        .sum();
+                    let v = if *u == *total {
+                        sum_parts
+                    } else {
+                        known[*total].unwrap() - sum_parts
+                    };
+                    known[*u] = Some(v);
+                    recovered.push(*u);
+                    progress = true;
+                }
+            }
+            if !progress {
+                return recovered;
+            }
+        }
+    }
+
+    /// Random registry-like tables: no count from 1 to 15 is shown, the subtraction attack
+    /// recovers nothing, and no hidden count is determined by the relations at all.
+    #[test]
+    fn no_small_count_is_shown_or_can_be_worked_out_from_the_margins() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for round in 0..60 {
+            let mut counts = [[[0u64; 4]; 2]; 5];
+            for by_sex in counts.iter_mut() {
+                for by_year in by_sex.iter_mut() {
+                    for c in by_year.iter_mut() {
+                        *c = match rng.random_range(0..10) {
+                            0..=2 => rng.random_range(1..=15),
+                            3 => 0,
+                            _ => rng.random_range(16..400),
+                        };
+                    }
+                }
+            }
+            let t = cube(&counts);
+            let hidden = t.suppress(15);
+            for (c, h) in t.counts.iter().zip(&hidden) {
+                assert!(
+                    !(1..=15).contains(c) || *h != Hidden::No,
+                    "round {round}: {c} shown"
+                );
+            }
+            let recovered = subtraction_attack(&t, &hidden);
+            assert!(
+                recovered.is_empty(),
+                "round {round}: recovered {recovered:?}"
+            );
+            let members: Vec<Vec<usize>> = t
+                .sums
+                .iter()
+                .map(|(a, p)| std::iter::once(*a).chain(p.iter().copied()).collect())
+                .collect();
+            assert!(
+                determined(&members, &hidden, t.counts.len()).is_empty(),
+                "round {round}"
+            );
+        }
+    }
+
+    /// A one-row table: one small cell makes a second hidden (the smallest other), and the
+    /// threshold is the release policy's.
+    #[test]
+    fn one_small_cell_takes_the_smallest_other_with_it() {
+        let mut t = Relations::default();
+        let parts: Vec<usize> = [40u64, 7, 100, 25].iter().map(|&c| t.push(c)).collect();
+        let total = t.push(172);
+        t.relate(total, parts);
+        let h = t.suppress(15);
+        assert_eq!(h[1], Hidden::Small);
+        assert_eq!(h[3], Hidden::Complementary);
+        assert_eq!((h[0], h[2], h[4]), (Hidden::No, Hidden::No, Hidden::No));
+        let strict = t.suppress(30);
+        assert_eq!((strict[1], strict[3]), (Hidden::Small, Hidden::Small));
+    }
+}
