@@ -580,11 +580,14 @@ mod suppression {
     use rand::{Rng, SeedableRng};
     use std::collections::HashMap;
 
+    /// (site, sex, year); none: the total over that dimension.
+    type Key = (Option<usize>, Option<usize>, Option<usize>);
+
     /// A site x sex x year table with every margin (each total the sum of its parts), as a
     /// report by site group, sex and year publishes it.
     fn cube(counts: &[[[u64; 4]; 2]; 5]) -> Relations {
         let mut t = Relations::default();
-        let mut idx: HashMap<(Option<usize>, Option<usize>, Option<usize>), usize> = HashMap::new();
+        let mut idx: HashMap<Key, usize> = HashMap::new();
         let value = |s: Option<usize>, x: Option<usize>, y: Option<usize>| -> u64 {
             let mut v = 0;
             for (si, by_sex) in counts.iter().enumerate() {
