@@ -621,6 +621,25 @@ def iarc_families(src):
 
 
 # --------------------------------------------------------------------------------------------
+# 6. SEER site recode ICD-O-3/WHO 2008 (the site groups of incidence and survival reports),
+#    from imsweb/algorithms' parse of seer.cancer.gov/siterecode/icdo3_dwhoheme/.
+# --------------------------------------------------------------------------------------------
+
+def seer_site_recode(src):
+    path = os.path.join(src.et, 'imsweb-algorithms', 'seersiterecode', 'site-recode-data-2008.csv')
+    out = []
+    for r in read_csv(path):
+        if not r['Group code']:
+            continue
+        for col in ('Sites IN', 'Sites OUT', 'Hist IN', 'Hist OUT'):
+            assert re.fullmatch(r'[C0-9,\-]*', r[col].replace(' ', '')), (col, r)
+        out.append((r['Group code'], r['Group Name'], r['Sites IN'].replace(' ', ''),
+                    r['Sites OUT'].replace(' ', ''), r['Hist IN'].replace(' ', ''),
+                    r['Hist OUT'].replace(' ', '')))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------------------------
 
@@ -640,6 +659,8 @@ def all_tables(src):
     head = ['site_lo', 'site_hi', 'from_dx_year', 'to_dx_year']
     files['paired_sites.csv'] = csv_text(head, PAIRED_SITES)
     files['laterality_midline_sites.csv'] = csv_text(head, MIDLINE_SITES)
+    files['seer_site_recode.csv'] = csv_text(
+        ['code', 'name', 'sites_in', 'sites_out', 'hist_in', 'hist_out'], seer_site_recode(src))
     morph, sites, fam_names = iarc_families(src)
     files['iarc_morph_family.csv'] = csv_text(['hist_lo', 'hist_hi', 'family', 'rule'], morph)
     files['iarc_family_sites.csv'] = csv_text(['family', 'rule', 'site_lo', 'site_hi'], sites)

@@ -19,6 +19,7 @@ pub mod km;
 pub mod logrank;
 pub mod ratetable;
 pub mod relative;
+pub mod site_recode;
 pub mod suppression;
 pub mod survival_time;
 pub mod trend;

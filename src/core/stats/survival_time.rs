@@ -255,6 +255,20 @@ pub fn survival_times(
     cutoff_year: i32,
     today: NaiveDate,
 ) -> Vec<SurvivalTime> {
+    match NaiveDate::from_ymd_opt(cutoff_year, 12, 31) {
+        Some(cutoff) => survival_times_to(records, cutoff, today),
+        None => Vec::new(),
+    }
+}
+
+/// As [`survival_times`] with the study cutoff on any date: diagnoses after it are left out,
+/// follow-up ends at it, and a death after it counts as alive at it.
+pub fn survival_times_to(
+    records: &[SurvivalRecord],
+    cutoff: NaiveDate,
+    today: NaiveDate,
+) -> Vec<SurvivalTime> {
+    let cutoff_year = cutoff.year();
     let unknown = SurvivalTime {
         dx_recode: None,
         active: Survival::UNKNOWN,
@@ -270,9 +284,6 @@ pub fn survival_times(
     {
         return vec![unknown; records.len()];
     }
-    let Some(cutoff) = NaiveDate::from_ymd_opt(cutoff_year, 12, 31) else {
-        return vec![unknown; records.len()];
-    };
     let mut dolc = first.last_contact.cleaned();
     let in_future = match (dolc.year, dolc.month, dolc.day) {
         (Some(y), _, _) if y < 1900 || y > today.year() => true,
@@ -283,10 +294,6 @@ pub fn survival_times(
         dolc = PartialDate::default();
     }
     let birth = first.birth.cleaned();
-    // The patient is alive for this analysis if alive, or dead after the cutoff year.
-    let alive = first
-        .alive
-        .map(|a| a || dolc.year.is_some_and(|y| y > cutoff_year));
 
     // Valid tumors, sorted; the last contact follows them as a pseudo-record.
     let valid: Vec<usize> = (0..records.len())
@@ -295,6 +302,10 @@ pub fn survival_times(
                 .get(i)
                 .and_then(|r| r.dx.cleaned().year)
                 .is_some_and(|y| (1900..=cutoff_year).contains(&y))
+                && records
+                    .get(i)
+                    .and_then(|r| r.dx.cleaned().complete())
+                    .is_none_or(|d| d <= cutoff)
         })
         .collect();
     let mut order: Vec<usize> = Vec::with_capacity(valid.len());
@@ -318,6 +329,10 @@ pub fn survival_times(
     dates.push(dolc);
     impute(&mut dates, birth);
     let dolc_date = dates.last().and_then(|d| d.complete());
+    // The patient is alive for this analysis if alive, or dead after the cutoff.
+    let alive = first.alive.map(|a| {
+        a || dolc.year.is_some_and(|y| y > cutoff_year) || dolc_date.is_some_and(|d| d > cutoff)
+    });
 
     let end_active = dolc_date.map(|d| d.min(cutoff));
     let end_presumed = match alive {

@@ -730,3 +730,54 @@ mod suppression {
         assert_eq!((strict[1], strict[3]), (Hidden::Small, Hidden::Small));
     }
 }
+
+/// relsurv's `colrec` data (5,971 colorectal cancers, Slovenia; copy from JuliaSurv/
+/// NetSurvival.jl@de4ba476 data/colrec.csv) with the Slovenian life table `slopop`: R's
+/// `rs.surv(Surv(time, stat) ~ 1, rmap = list(age = age, sex = sex, year = diag), data =
+/// colrec, ratetable = slopop, method = "pohar-perme")` prints n 5971, events 4979, median
+/// 1153 days, 95% CI 1062-1274 (NetSurvival.jl's documentation, built with R's relsurv). The
+/// median is where net survival first reaches 0.5: with a slope of ~4.5e-4 per day there, a
+/// curve off by more than about 5e-4 would cross on another day.
+#[test]
+fn pohar_perme_on_colrec_crosses_one_half_where_relsurv_does() {
+    use super::ratetable::{RateTable, RateTableKind, Sex};
+    use super::relative::{RelMethod, RelObservation, estimate};
+    let table = RateTable::from_csv(
+        include_str!("../../../tests/data/stats/slopop.csv"),
+        RateTableKind::Calendar { year_days: 365.241 },
+    )
+    .unwrap();
+    let obs: Vec<RelObservation> = rows(include_str!("../../../tests/data/stats/colrec.csv"))
+        .iter()
+        .map(|r| RelObservation {
+            time: num(&r["time"]),
+            event: r["stat"] == "1",
+            age_days: num(&r["age"]),
+            sex: if r["sex"] == "1" {
+                Sex::Male
+            } else {
+                Sex::Female
+            },
+            // days since 1960-01-01 -> since 1970-01-01
+            dx_days: num(&r["diag"]) - 3653.0,
+        })
+        .collect();
+    let curve = estimate(&obs, &table, RelMethod::PoharPerme);
+    assert_eq!(curve.n, 5971);
+    assert_eq!(curve.rows.iter().map(|r| r.n_event).sum::<u64>(), 4979);
+    let z = super::dist::z_two_sided(0.95);
+    let first_at_or_below = |f: &dyn Fn(f64, f64) -> f64| {
+        curve
+            .rows
+            .iter()
+            .find(|r| f(r.surv, r.var_log.sqrt()) <= 0.5)
+            .map(|r| r.time)
+    };
+    let log_ci = |s: f64, sd: f64, sign: f64| s * (sign * z * sd).exp();
+    assert_eq!(first_at_or_below(&|s, _| s), Some(1153.0));
+    assert_eq!(
+        first_at_or_below(&|s, sd| log_ci(s, sd, -1.0)),
+        Some(1062.0)
+    );
+    assert_eq!(first_at_or_below(&|s, sd| log_ci(s, sd, 1.0)), Some(1274.0));
+}
