@@ -55,6 +55,35 @@ pub fn builtin_tables() -> Result<Tables, EditsError> {
     Ok(tables)
 }
 
+/// The labels of an item's codes (`sexAssignedAtBirth` -> 1 "Male", 2 "Female", ...), from the
+/// code tables, when the item has one.
+pub fn code_labels(naaccr_id: &str) -> Option<std::collections::HashMap<String, String>> {
+    let text = |name: &str| {
+        TABLE_FILES
+            .iter()
+            .find(|(file, _)| file.trim_end_matches(".csv") == name)
+            .map(|(_, t)| *t)
+    };
+    let index = Table::from_csv("item_code_lists", text("item_code_lists")?).ok()?;
+    let (id_col, table_col) = (index.column("naaccrId")?, index.column("table")?);
+    let table_name = (0..index.len())
+        .find(|&r| index.cell(r, id_col) == Some(naaccr_id))
+        .and_then(|r| index.cell(r, table_col))?
+        .to_owned();
+    let table = Table::from_csv(&table_name, text(&table_name)?).ok()?;
+    let (code, label) = (table.column("code")?, table.column("label")?);
+    Some(
+        (0..table.len())
+            .filter_map(|r| {
+                Some((
+                    table.cell(r, code)?.to_owned(),
+                    table.cell(r, label)?.to_owned(),
+                ))
+            })
+            .collect(),
+    )
+}
+
 /// The edit definitions and sets of the edit files, without the generated code checks.
 pub fn builtin_definitions() -> Result<(Vec<EditDef>, Vec<SetDef>), EditsError> {
     let mut edits = Vec::new();

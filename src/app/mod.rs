@@ -4,6 +4,7 @@
 pub mod abstracts;
 pub mod audit;
 pub mod auth;
+pub mod charts;
 pub mod clock;
 pub mod custom_edits;
 pub mod dictionaries;
@@ -15,6 +16,7 @@ pub mod exports;
 pub mod imports;
 pub mod jobs;
 pub mod search;
+pub mod stats;
 pub mod synth;
 mod versioned;
 

@@ -5,6 +5,7 @@ mod export;
 mod import;
 mod output;
 mod security;
+mod stats;
 mod synth;
 mod xml;
 
@@ -60,6 +61,10 @@ pub enum Command {
     /// needed).
     #[command(subcommand)]
     Edits(edits::EditsCommand),
+    /// Statistics over NAACCR XML files: survival, log-rank, incidence, trend (CSV, JSON, PNG,
+    /// SVG; no database needed).
+    #[command(subcommand)]
+    Stats(stats::StatsCommand),
 }
 
 /// Dictionary look-ups for support staff.
@@ -112,6 +117,7 @@ async fn run_other(cli: Cli) -> Result<()> {
         Command::Import(args) => import::run_import(&cli.database, args).await.map(|_| ()),
         Command::Synth(args) => synth::run_synth(&cli.database, args),
         Command::Export(args) => export::run_export(&cli.database, args).await,
+        Command::Stats(cmd) => stats::run_stats(&cli.database, cmd),
     }
 }
 
