@@ -349,6 +349,7 @@ impl Chart for TrendChart<'_> {
             .label_style(font(15))
             .x_labels(((hi - lo) as usize + 1).min(20))
             .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(err)?;
@@ -436,6 +437,7 @@ impl Chart for AgeChart<'_> {
             .axis_desc_style(font(18))
             .label_style(font(13))
             .x_labels(19)
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .x_label_formatter(&|v: &f64| {
                 let i = v.round();
                 if (v - i).abs() < 0.01 && (0.0..19.0).contains(&i) {
@@ -521,7 +523,11 @@ impl Chart for SiteBars<'_> {
             .label_style(font(14))
             .y_labels(n)
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => labels.get(n - 1 - *i).cloned().unwrap_or_default(),
+                SegmentValue::CenterOf(i) => (n - 1)
+                    .checked_sub(*i)
+                    .and_then(|k| labels.get(k))
+                    .cloned()
+                    .unwrap_or_default(),
                 _ => String::new(),
             })
             .x_label_formatter(&|v| format!("{v:.0}"))
@@ -531,7 +537,7 @@ impl Chart for SiteBars<'_> {
             .map_err(err)?;
         chart
             .draw_series(rows.iter().enumerate().map(|(i, r)| {
-                let y = n - 1 - i;
+                let y = (n - 1).saturating_sub(i);
                 Rectangle::new(
                     [
                         (0.0, SegmentValue::Exact(y)),
@@ -543,7 +549,7 @@ impl Chart for SiteBars<'_> {
             .map_err(err)?;
         chart
             .draw_series(rows.iter().enumerate().map(|(i, r)| {
-                let y = n - 1 - i;
+                let y = (n - 1).saturating_sub(i);
                 Text::new(
                     r.1.to_string(),
                     (r.1 as f64 + max * 0.01, SegmentValue::CenterOf(y)),

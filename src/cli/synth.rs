@@ -39,6 +39,11 @@ pub struct SynthArgs {
     /// End of follow-up (YYYY-MM-DD): no contact or death after it.
     #[arg(long, default_value = "2025-12-31")]
     pub cutoff: NaiveDate,
+    /// Also write population denominators that go with the data (year,county,sex,age_group,
+    /// population: ~450 tumors per 100,000 a year, US 2000 age structure), for
+    /// `stats incidence --population` and `population import`.
+    #[arg(long)]
+    pub population_out: Option<PathBuf>,
 }
 
 /// Runs `synth`.
@@ -79,6 +84,9 @@ pub fn run_synth(db: &DatabaseConfig, args: SynthArgs) -> Result<()> {
     };
     write_synthetic(&tables, dictionary, &options, args.seed, out, progress)?.finish()?;
     bar.finish_and_clear();
+    if let Some(path) = &args.population_out {
+        write_population(&tables, &options, path)?;
+    }
     let bytes = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
@@ -90,5 +98,40 @@ pub fn run_synth(db: &DatabaseConfig, args: SynthArgs) -> Result<()> {
         secs,
         bytes as f64 / 1e6 / secs.max(1e-9)
     );
+    Ok(())
+}
+
+/// Writes the population denominators of the synthetic data.
+fn write_population(
+    tables: &crate::core::synth::SynthTables,
+    options: &SynthOptions,
+    path: &std::path::Path,
+) -> Result<()> {
+    use crate::core::stats::incidence::AGE_GROUPS_19;
+    use std::io::Write;
+    let standard = crate::app::stats::standard_population("us2000")
+        .context("the US 2000 standard population is missing")?;
+    let mut shares = [0.0f64; 19];
+    for (slot, (_, w)) in shares.iter_mut().zip(&standard.groups) {
+        *slot = *w;
+    }
+    let rows = crate::core::synth::population(tables, options, &shares);
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+    );
+    writeln!(out, "year,county,sex,age_group,population")?;
+    for r in &rows {
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            r.year,
+            r.county,
+            r.sex,
+            AGE_GROUPS_19.get(r.age_group).copied().unwrap_or("85+"),
+            r.population
+        )?;
+    }
+    out.flush()?;
+    eprintln!("{}: {} population rows", path.display(), rows.len());
     Ok(())
 }

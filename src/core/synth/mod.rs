@@ -23,6 +23,7 @@
 mod duplicate;
 mod error;
 mod model;
+mod population;
 mod render;
 mod schema;
 mod tables;
@@ -39,6 +40,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub use error::SynthError;
 pub use model::{age_on, is_heme};
+pub use population::{PopulationRow, population};
 pub use tables::{
     AgeDistribution, CodeRange, PairedSites, Place, Sex, SexRestriction, SiteGroup, SynthSources,
     SynthTables, TumorType, in_ranges, topography_number,

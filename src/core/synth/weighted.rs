@@ -34,6 +34,21 @@ impl<T> Weighted<T> {
         &self.items
     }
 
+    /// Each item with its share of the total weight.
+    pub fn shares(&self) -> Vec<(&T, f64)> {
+        let total = self.cumulative.last().copied().unwrap_or(1.0);
+        let mut prev = 0.0;
+        self.items
+            .iter()
+            .zip(&self.cumulative)
+            .map(|(item, c)| {
+                let w = (c - prev) / total;
+                prev = *c;
+                (item, w)
+            })
+            .collect()
+    }
+
     /// One item drawn with probability proportional to its weight.
     pub fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<&T> {
         let total = *self.cumulative.last()?;
