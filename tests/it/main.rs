@@ -23,4 +23,5 @@ mod openapi;
 mod real_abstracts;
 mod roles;
 mod security;
+mod stats_cli;
 mod storage;
