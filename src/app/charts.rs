@@ -55,9 +55,9 @@ trait Chart {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-/// Writes `chart` to `out` as PNG or SVG. Both come from the same SVG drawing: the PNG is that
-/// SVG rasterised by resvg with the embedded font (so text is laid out properly everywhere).
-fn render<C: Chart>(chart: &C, out: &Path, format: &str) -> Result<()> {
+/// The chart as PNG or SVG bytes. Both come from the same SVG drawing: the PNG is that SVG
+/// rasterised by resvg with the embedded font (so text is laid out properly everywhere).
+fn render_bytes<C: Chart>(chart: &C, format: &str) -> Result<Vec<u8>> {
     register_font();
     let size = (WIDTH, chart.height());
     let mut text = String::new();
@@ -68,17 +68,30 @@ fn render<C: Chart>(chart: &C, out: &Path, format: &str) -> Result<()> {
         root.present().map_err(err)?;
     }
     match format {
-        "png" => {
-            let png = rasterise(&text, size)?;
-            std::fs::write(out, png).with_context(|| format!("cannot write {}", out.display()))?;
-        }
-        "svg" => {
-            std::fs::write(out, embed_font(&text))
-                .with_context(|| format!("cannot write {}", out.display()))?;
-        }
+        "png" => rasterise(&text, size),
+        "svg" => Ok(embed_font(&text).into_bytes()),
         other => bail!("chart format {other}: use png or svg"),
     }
-    Ok(())
+}
+
+/// Writes `chart` to `out` as PNG or SVG.
+fn render<C: Chart>(chart: &C, out: &Path, format: &str) -> Result<()> {
+    let bytes = render_bytes(chart, format)?;
+    std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// A survival chart as PNG or SVG bytes.
+pub fn survival_chart_bytes(report: &SurvivalReport, format: &str) -> Result<Vec<u8>> {
+    render_bytes(&SurvivalChart(report), format)
+}
+
+/// An incidence chart (see [`incidence_chart`]) as PNG or SVG bytes.
+pub fn incidence_chart_bytes(report: &IncidenceReport, format: &str) -> Result<Vec<u8>> {
+    if report.by == ["site_group"] {
+        render_bytes(&SiteBars(report), format)
+    } else {
+        render_bytes(&AgeChart(report), format)
+    }
 }
 
 /// Rasterises an SVG drawing to PNG bytes with the embedded font.
@@ -502,6 +515,7 @@ impl Chart for SiteBars<'_> {
             .0
             .rows
             .iter()
+            .filter(|r| !r.suppressed)
             .map(|r| (r.keys.first().map_or("all", |k| k.as_str()), r.count))
             .collect();
         rows.sort_by_key(|r| std::cmp::Reverse(r.1));

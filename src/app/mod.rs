@@ -15,6 +15,7 @@ mod error;
 pub mod exports;
 pub mod imports;
 pub mod jobs;
+pub mod reports;
 pub mod search;
 pub mod stats;
 pub mod synth;

@@ -129,6 +129,9 @@ pub struct Case {
     pub site_group: Option<String>,
     /// Behavior code.
     pub behavior: String,
+    /// Summary stage (SEER Summary Stage 2018, else Derived Summary Stage 2018, else SEER
+    /// Summary Stage 2000).
+    pub stage: String,
 }
 
 /// How cases are taken from abstracts.
@@ -246,6 +249,12 @@ pub fn cases_of(patient: &Patient, recode: &SiteRecode, options: &CaseOptions) -
                 county: item("countyAtDx").unwrap_or("").trim().to_owned(),
                 site_group,
                 behavior: item("behaviorCodeIcdO3").unwrap_or("").trim().to_owned(),
+                stage: item("summaryStage2018")
+                    .or_else(|| item("derivedSummaryStage2018"))
+                    .or_else(|| item("seerSummaryStage2000"))
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned(),
             }
         })
         .collect()
@@ -375,6 +384,9 @@ pub struct SurvivalRow {
     pub lower: f64,
     /// Upper limit.
     pub upper: f64,
+    /// Hidden for release (small counts): the figures are not given.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 /// A median with its interval.
@@ -404,6 +416,10 @@ impl From<Quantile> for MedianOut {
 pub struct SurvivalGroup {
     /// Label.
     pub group: String,
+    /// Hidden for release: a group too small to show, or hidden so that one cannot be
+    /// worked out (no figures are given).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
     /// Cases.
     pub n: u64,
     /// Deaths.
@@ -525,6 +541,7 @@ pub fn survival_report(
                             se_surv: r.se(),
                             lower,
                             upper,
+                            suppressed: false,
                         }
                     })
                     .collect();
@@ -532,6 +549,7 @@ pub fn survival_report(
                 curve.extend(rows.iter().map(|r| (r.time, r.surv, r.lower, r.upper)));
                 SurvivalGroup {
                     group: label.clone(),
+                    suppressed: false,
                     n: obs.len() as u64,
                     events,
                     median: None,
@@ -593,6 +611,7 @@ fn km_group(label: &str, km: &KaplanMeier, request: &SurvivalRequest, z: f64) ->
             },
             lower,
             upper,
+            suppressed: false,
         }
     };
     let rows: Vec<SurvivalRow> = if request.times.is_empty() {
@@ -620,6 +639,7 @@ fn km_group(label: &str, km: &KaplanMeier, request: &SurvivalRequest, z: f64) ->
     }
     SurvivalGroup {
         group: label.to_owned(),
+        suppressed: false,
         n: km.n,
         events: km.events,
         median: Some(km.quantile(0.5, request.conf_type, z).into()),
@@ -674,6 +694,7 @@ fn rel_group(label: &str, curve: &RelCurve, request: &SurvivalRequest, z: f64) -
                     se_surv: r.surv * r.var_log.sqrt(),
                     lower,
                     upper,
+                    suppressed: false,
                 }
             })
             .collect()
@@ -693,6 +714,7 @@ fn rel_group(label: &str, curve: &RelCurve, request: &SurvivalRequest, z: f64) -
                     se_surv: surv * var.sqrt(),
                     lower,
                     upper,
+                    suppressed: false,
                 }
             })
             .collect()
@@ -704,6 +726,7 @@ fn rel_group(label: &str, curve: &RelCurve, request: &SurvivalRequest, z: f64) -
     }
     SurvivalGroup {
         group: label.to_owned(),
+        suppressed: false,
         n: curve.n,
         events: curve.rows.iter().map(|r| r.n_event).sum(),
         median: None,
@@ -904,6 +927,9 @@ pub struct IncidenceRow {
     /// Variance of the rate per person (trend weights).
     #[serde(skip)]
     pub variance: f64,
+    /// Hidden for release: the count and every rate from it are not given.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
     /// Age-specific counts and person-years (19 groups), for charts.
     #[serde(skip)]
     pub by_age: Vec<(f64, f64)>,
@@ -1059,6 +1085,7 @@ pub fn incidence_report(
                 lower: adjusted.lower,
                 upper: adjusted.upper,
                 variance: adjusted.variance_per_person * 1e10,
+                suppressed: false,
                 by_age,
             }
         })
@@ -1124,4 +1151,94 @@ pub fn trend_report(report: &IncidenceReport, weighted: bool) -> Vec<TrendRow> {
             }
         })
         .collect()
+}
+
+/// A number for CSV: shortest exact form, `NA` when undefined.
+fn csv_num(x: f64) -> String {
+    if x.is_nan() {
+        "NA".into()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Quotes a CSV field when needed.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Writes a survival report as CSV: `group,time,n_risk,n_event,surv,se_surv,lower,upper`
+/// (hidden values empty).
+pub fn write_survival_csv(
+    report: &SurvivalReport,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    writeln!(w, "group,time,n_risk,n_event,surv,se_surv,lower,upper")?;
+    for g in &report.groups {
+        if g.suppressed {
+            writeln!(w, "{},,,,,,,", csv_field(&g.group))?;
+            continue;
+        }
+        for r in &g.rows {
+            if r.suppressed {
+                writeln!(w, "{},{},,,,,,", csv_field(&g.group), csv_num(r.time))?;
+                continue;
+            }
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{}",
+                csv_field(&g.group),
+                csv_num(r.time),
+                r.n_risk,
+                r.n_event,
+                csv_num(r.surv),
+                csv_num(r.se_surv),
+                csv_num(r.lower),
+                csv_num(r.upper)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes an incidence report as CSV: the `by` columns then
+/// `count,population,crude_rate,rate,se,lower,upper` (hidden values empty).
+pub fn write_incidence_csv(
+    report: &IncidenceReport,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut header: Vec<&str> = report.by.clone();
+    header.extend([
+        "count",
+        "population",
+        "crude_rate",
+        "rate",
+        "se",
+        "lower",
+        "upper",
+    ]);
+    writeln!(w, "{}", header.join(","))?;
+    for r in &report.rows {
+        let mut cells: Vec<String> = r.keys.iter().map(|k| csv_field(k)).collect();
+        if r.suppressed {
+            cells.extend([String::new(), csv_num(r.population)]);
+            cells.extend(std::iter::repeat_n(String::new(), 5));
+        } else {
+            cells.extend([
+                r.count.to_string(),
+                csv_num(r.population),
+                csv_num(r.crude_rate),
+                csv_num(r.rate),
+                csv_num(r.se),
+                csv_num(r.lower),
+                csv_num(r.upper),
+            ]);
+        }
+        writeln!(w, "{}", cells.join(","))?;
+    }
+    Ok(())
 }

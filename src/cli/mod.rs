@@ -4,6 +4,7 @@ mod edits;
 mod export;
 mod import;
 mod output;
+mod population;
 mod security;
 mod stats;
 mod synth;
@@ -65,6 +66,9 @@ pub enum Command {
     /// SVG; no database needed).
     #[command(subcommand)]
     Stats(stats::StatsCommand),
+    /// Population denominators for incidence reports (stored in the database).
+    #[command(subcommand)]
+    Population(population::PopulationCommand),
 }
 
 /// Dictionary look-ups for support staff.
@@ -118,6 +122,7 @@ async fn run_other(cli: Cli) -> Result<()> {
         Command::Synth(args) => synth::run_synth(&cli.database, args),
         Command::Export(args) => export::run_export(&cli.database, args).await,
         Command::Stats(cmd) => stats::run_stats(&cli.database, cmd),
+        Command::Population(cmd) => population::run_population(&cli.database, cmd).await,
     }
 }
 

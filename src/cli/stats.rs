@@ -3,8 +3,8 @@
 
 use crate::app::stats::{
     Case, CaseOptions, Dim, GroupBy, IncidenceReport, IncidenceRequest, Population, SurvivalMethod,
-    SurvivalReport, SurvivalRequest, TimeUnit, cases_of, incidence_report, logrank_report,
-    site_recode, standard_population, survival_report, trend_report, us_rate_table,
+    SurvivalRequest, TimeUnit, cases_of, incidence_report, logrank_report, site_recode,
+    standard_population, survival_report, trend_report, us_rate_table,
 };
 use crate::app::{Clock, Dictionaries, SystemClock};
 use crate::config::DatabaseConfig;
@@ -254,58 +254,6 @@ fn report_exclusions(excluded: &std::collections::BTreeMap<String, u64>, used: u
     }
 }
 
-/// Writes a survival report as CSV: `group,time,n_risk,n_event,surv,se_surv,lower,upper`.
-pub fn survival_csv(report: &SurvivalReport, w: &mut dyn Write) -> Result<()> {
-    writeln!(w, "group,time,n_risk,n_event,surv,se_surv,lower,upper")?;
-    for g in &report.groups {
-        for r in &g.rows {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{}",
-                field(&g.group),
-                num(r.time),
-                r.n_risk,
-                r.n_event,
-                num(r.surv),
-                num(r.se_surv),
-                num(r.lower),
-                num(r.upper)
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// Writes an incidence report as CSV: the `by` columns then
-/// `count,population,crude_rate,rate,se,lower,upper`.
-pub fn incidence_csv(report: &IncidenceReport, w: &mut dyn Write) -> Result<()> {
-    let mut header: Vec<&str> = report.by.clone();
-    header.extend([
-        "count",
-        "population",
-        "crude_rate",
-        "rate",
-        "se",
-        "lower",
-        "upper",
-    ]);
-    writeln!(w, "{}", header.join(","))?;
-    for r in &report.rows {
-        let mut cells: Vec<String> = r.keys.iter().map(|k| field(k)).collect();
-        cells.extend([
-            r.count.to_string(),
-            num(r.population),
-            num(r.crude_rate),
-            num(r.rate),
-            num(r.se),
-            num(r.lower),
-            num(r.upper),
-        ]);
-        writeln!(w, "{}", cells.join(","))?;
-    }
-    Ok(())
-}
-
 fn load_rate_table(args: &SurvivalArgs) -> Result<RateTable> {
     let Some(path) = &args.ratetable else {
         return us_rate_table().map_err(|e| anyhow!(e));
@@ -411,7 +359,10 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
             );
             report_exclusions(&report.excluded, report.cases);
             match args.format.as_str() {
-                "csv" => survival_csv(&report, &mut *sink(args.out.as_deref())?)?,
+                "csv" => crate::app::stats::write_survival_csv(
+                    &report,
+                    &mut *sink(args.out.as_deref())?,
+                )?,
                 "json" => {
                     let mut w = sink(args.out.as_deref())?;
                     serde_json::to_writer_pretty(&mut w, &report)?;
@@ -482,7 +433,10 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
         StatsCommand::Incidence(args) => {
             let report = incidence_of(&dictionaries, &args)?;
             match args.format.as_str() {
-                "csv" => incidence_csv(&report, &mut *sink(args.out.as_deref())?)?,
+                "csv" => crate::app::stats::write_incidence_csv(
+                    &report,
+                    &mut *sink(args.out.as_deref())?,
+                )?,
                 "json" => {
                     let mut w = sink(args.out.as_deref())?;
                     serde_json::to_writer_pretty(&mut w, &report)?;

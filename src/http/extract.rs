@@ -58,6 +58,7 @@ requirements! {
     ReadsAudit => ReadAudit, "Reads the audit trail.";
     ReadsDictionaries => ReadDictionaries, "Reads the data dictionaries.";
     ManagesEdits => ManageEdits, "Writes, tests, activates and retires the registry's own edits.";
+    ReadsAggregates => ReadAggregates, "Reads aggregate statistics (suppressed for researchers).";
 }
 
 /// The caller, checked to hold the permission `R` before any other part of the request is

@@ -62,6 +62,7 @@ impl Default for HttpSettings {
         (name = "tumors", description = "Tumor abstracts"),
         (name = "dictionaries", description = "NAACCR data dictionaries"),
         (name = "edits", description = "The edits in service, and the registry's own edits (central staff)"),
+        (name = "reports", description = "Aggregate survival and incidence (suppressed for researchers)"),
         (name = "imports", description = "NAACCR XML files received for import"),
         (name = "exports", description = "NAACCR XML exports, written in the background and downloaded"),
         (name = "auth", description = "Login, token refresh, logout"),

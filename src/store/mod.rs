@@ -10,6 +10,7 @@ pub mod custom_edits;
 pub mod edit_confirmations;
 pub mod edit_runs;
 pub mod imports;
+pub mod population;
 pub mod schema;
 pub mod security;
 

@@ -254,3 +254,17 @@ diesel::table! {
 
 diesel::joinable!(edit_confirmations -> tumors (tumor_id));
 diesel::allow_tables_to_appear_in_same_query!(edit_confirmations, tumors);
+
+diesel::table! {
+    /// Population denominators by year, county, sex and age group.
+    population (id) {
+        id -> BigInt,
+        year -> Integer,
+        county -> Text,
+        sex -> SmallInt,
+        age_group -> Text,
+        #[sql_name = "population"]
+        persons -> Double,
+        imported_at -> Timestamp,
+    }
+}

@@ -21,6 +21,7 @@ mod jobs_api;
 mod migrations;
 mod openapi;
 mod real_abstracts;
+mod reports_api;
 mod roles;
 mod security;
 mod stats_cli;

@@ -24,6 +24,7 @@ const ALL: &[Role] = &[
 ];
 const PATIENT_DATA: &[Role] = &[Role::Central, Role::Registrar];
 const ADMIN: &[Role] = &[Role::Admin];
+const AGGREGATES: &[Role] = &[Role::Central, Role::Registrar, Role::Researcher];
 const CENTRAL: &[Role] = &[Role::Central];
 
 /// The access table: (method, path template) -> rule.
@@ -100,6 +101,8 @@ const TABLE: &[(&str, &str, Rule)] = &[
         Rule::Roles(PATIENT_DATA),
     ),
     ("GET", "/api/v1/edits", Rule::Roles(ALL)),
+    ("POST", "/api/v1/reports/survival", Rule::Roles(AGGREGATES)),
+    ("POST", "/api/v1/reports/incidence", Rule::Roles(AGGREGATES)),
     ("GET", "/api/v1/custom-edits", Rule::Roles(CENTRAL)),
     ("POST", "/api/v1/custom-edits", Rule::Roles(CENTRAL)),
     ("GET", "/api/v1/custom-edits/{editId}", Rule::Roles(CENTRAL)),

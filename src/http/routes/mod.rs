@@ -8,6 +8,7 @@ pub mod edits;
 pub mod exports;
 pub mod imports;
 pub mod patients;
+pub mod reports;
 pub mod system;
 pub mod tumors;
 pub mod users;
@@ -62,6 +63,8 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(tumors::delete_tumor)
                 .service(tumors::list_tumor_history)
                 .service(tumors::revert_tumor)
+                .service(reports::survival)
+                .service(reports::incidence)
                 .service(tumors::confirm_edit)
                 .service(tumors::list_edit_confirmations)
                 .service(tumors::withdraw_edit_confirmation)
