@@ -73,6 +73,11 @@ pub struct ServeConfig {
     #[arg(long, env = "REGISTRY_EDITS_BLOCK_SAVE")]
     pub edits_block_save: bool,
 
+    /// The release policy of aggregate reports: researchers never see a count from 1 to this
+    /// number, nor anything from which one can be worked out.
+    #[arg(long, env = "REGISTRY_SUPPRESSION_THRESHOLD", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub suppression_threshold: u64,
+
     /// Keys, TLS, proxies.
     #[command(flatten)]
     pub security: SecurityConfig,

@@ -39,6 +39,8 @@ pub struct Registry {
     clock: Arc<dyn Clock>,
     auth: Arc<auth::Auth>,
     edits: Arc<edits::EditsPolicy>,
+    /// The release policy's largest small count: researchers never see a count from 1 to it.
+    suppression_threshold: u64,
 }
 
 impl Registry {
@@ -61,7 +63,20 @@ impl Registry {
                 on_save: Some(DEFAULT_EDITS_ON_SAVE.to_owned()),
                 block: false,
             }),
+            suppression_threshold: reports::DEFAULT_SUPPRESSION_THRESHOLD,
         }
+    }
+
+    /// Sets the release policy's threshold: counts from 1 to `threshold` are hidden from
+    /// researchers (at least 1).
+    pub fn with_suppression_threshold(mut self, threshold: u64) -> Self {
+        self.suppression_threshold = threshold.max(1);
+        self
+    }
+
+    /// The release policy's threshold.
+    pub fn suppression_threshold(&self) -> u64 {
+        self.suppression_threshold
     }
 
     /// The registry's current time (UTC).

@@ -156,7 +156,8 @@ async fn run_serve(db_config: &DatabaseConfig, serve: &ServeConfig) -> Result<()
         Arc::new(SystemClock),
         Arc::new(auth),
     )
-    .with_edits_on_save(on_save, serve.edits_block_save);
+    .with_edits_on_save(on_save, serve.edits_block_save)
+    .with_suppression_threshold(serve.suppression_threshold);
     registry
         .check_edits()
         .map_err(|e| anyhow::anyhow!("cannot start: {e}"))?;

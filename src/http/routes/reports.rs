@@ -2,7 +2,7 @@
 //! method), CSV, PNG or SVG. Researchers get suppressed results only.
 
 use crate::app::Registry;
-use crate::app::reports::{Answer, DEFAULT_SUPPRESSION_THRESHOLD, ReportFilter};
+use crate::app::reports::{Answer, ReportFilter};
 use crate::app::stats::{
     Dim, IncidenceRequest, SurvivalMethod, SurvivalRequest, TimeUnit, standard_population,
     write_incidence_csv, write_survival_csv,
@@ -259,7 +259,7 @@ pub async fn survival(
             cutoff,
             b.group_by.unwrap_or_default(),
             b.filters.into_filter()?,
-            DEFAULT_SUPPRESSION_THRESHOLD,
+            registry.suppression_threshold(),
         )
         .await?;
     respond(
@@ -314,7 +314,7 @@ pub async fn incidence(
                 ci,
             },
             filter,
-            DEFAULT_SUPPRESSION_THRESHOLD,
+            registry.suppression_threshold(),
         )
         .await?;
     respond(
