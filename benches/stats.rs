@@ -7,12 +7,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::sync::Arc;
 use tumor_registry::app::stats::{
-    Case, CaseOptions, Dim, GroupBy, IncidenceRequest, Population, PopulationRow, cases_of,
-    incidence_report, site_recode, standard_population, us_rate_table,
+    Case, CaseOptions, Dim, GroupBy, IncidenceRequest, Population, PopulationRow, TimeUnit,
+    cases_of, incidence_report, site_recode, standard_population, us_rate_table,
 };
-use tumor_registry::core::naaccr::xml::{Item, Patient, Tumor};
+use tumor_registry::app::synth::to_patient;
 use tumor_registry::core::stats::Observation;
 use tumor_registry::core::stats::incidence::{AGE_GROUPS_19, RateCi};
 use tumor_registry::core::stats::km::KaplanMeier;
@@ -20,18 +19,6 @@ use tumor_registry::core::stats::relative::{RelMethod, RelObservation, estimate}
 use tumor_registry::core::synth::{SynthOptions, generate, population};
 
 const PATIENTS: usize = 1_000_000;
-
-fn items(pairs: Vec<(String, String)>) -> Vec<Item> {
-    pairs
-        .into_iter()
-        .map(|(id, value)| Item {
-            naaccr_id: Arc::from(id),
-            value,
-            line: 0,
-            column: 0,
-        })
-        .collect()
-}
 
 fn cases() -> (Vec<Case>, Population) {
     let Ok(tables) = tumor_registry::app::synth::builtin_tables() else {
@@ -52,20 +39,8 @@ fn cases() -> (Vec<Case>, Population) {
         group_by: GroupBy::None,
     };
     let mut out = Vec::with_capacity(PATIENTS * 11 / 10);
-    for p in generate(&tables, &options, 21) {
-        let patient = Patient {
-            items: items(p.items),
-            tumors: p
-                .tumors
-                .into_iter()
-                .map(|t| Tumor {
-                    items: items(t),
-                    ..Tumor::default()
-                })
-                .collect(),
-            ..Patient::default()
-        };
-        out.extend(cases_of(&patient, &recode, &case_options));
+    for (i, p) in generate(&tables, &options, 21).enumerate() {
+        out.extend(cases_of(&to_patient(i, p), &recode, &case_options));
     }
     let shares: Vec<f64> = standard_population("us2000")
         .map(|s| s.groups.iter().map(|g| g.1).collect())
@@ -96,25 +71,9 @@ fn bench(c: &mut Criterion) {
     let usable: Vec<&Case> = cases.iter().filter(|c| c.excluded.is_none()).collect();
     let obs: Vec<Observation> = usable
         .iter()
-        .filter_map(|c| {
-            c.days.map(|d| Observation {
-                time: d as f64,
-                event: c.event,
-            })
-        })
+        .filter_map(|c| c.observation(TimeUnit::Days))
         .collect();
-    let rel: Vec<RelObservation> = usable
-        .iter()
-        .filter_map(|c| {
-            Some(RelObservation {
-                time: c.days? as f64,
-                event: c.event,
-                age_days: c.age_days?,
-                sex: c.sex?,
-                dx_days: c.dx_days?,
-            })
-        })
-        .collect();
+    let rel: Vec<RelObservation> = usable.iter().filter_map(|c| c.rel_observation()).collect();
     let Ok(table) = us_rate_table() else { return };
     eprintln!(
         "{} tumors, {} with a survival time, {} for relative survival",

@@ -537,13 +537,7 @@ impl Registry {
                 loop {
                     let patients = q::list_patients(conn, &filter, after, 500)?;
                     let page = with_tumors(conn, patients, access.scope())?;
-                    let tumor_ids: Vec<i64> = page
-                        .iter()
-                        .flat_map(|p| p.tumors.iter().map(|t| t.id.0))
-                        .collect();
-                    let confirmations = crate::store::edit_confirmations::confirmations_of(
-                        conn, &tumor_ids, false,
-                    )?;
+                    let confirmations = super::edits::confirmations_of_page(conn, &page)?;
                     let Some(last) = page.last() else { break };
                     after = Some(last.patient.id);
                     for PatientWithTumors {

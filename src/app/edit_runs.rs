@@ -99,13 +99,7 @@ impl Registry {
                     .run(move |conn| {
                         let patients = q::list_patients(conn, &f, after, PAGE)?;
                         let page = with_tumors(conn, patients, &scope)?;
-                        let tumor_ids: Vec<i64> = page
-                            .iter()
-                            .flat_map(|p| p.tumors.iter().map(|t| t.id.0))
-                            .collect();
-                        let confirmations = crate::store::edit_confirmations::confirmations_of(
-                            conn, &tumor_ids, false,
-                        )?;
+                        let confirmations = super::edits::confirmations_of_page(conn, &page)?;
                         Ok::<_, AppError>((page, confirmations))
                     })
                     .await?;

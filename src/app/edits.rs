@@ -179,6 +179,20 @@ pub(crate) fn confirmations_of(
     )?)
 }
 
+/// The confirmations in force on every tumor of a page of patients.
+pub(crate) fn confirmations_of_page(
+    conn: &mut crate::store::AnyConnection,
+    page: &[super::abstracts::PatientWithTumors],
+) -> Result<Vec<ConfirmationRow>, AppError> {
+    let ids: Vec<i64> = page
+        .iter()
+        .flat_map(|p| p.tumors.iter().map(|t| t.id.0))
+        .collect();
+    Ok(crate::store::edit_confirmations::confirmations_of(
+        conn, &ids, false,
+    )?)
+}
+
 /// The built-in edits compiled for every loaded NAACCR version.
 #[derive(Debug, Clone)]
 pub struct EditEngines {

@@ -45,7 +45,8 @@ pub struct ExportSummary {
 /// Patients read per page.
 const PAGE: i64 = 500;
 
-fn items(map: &ItemMap) -> Vec<Item> {
+/// Items of a stored record as the XML writer takes them.
+pub(crate) fn items(map: &ItemMap) -> Vec<Item> {
     map.iter()
         .map(|(k, v)| Item {
             naaccr_id: Arc::from(k.as_str()),

@@ -15,14 +15,13 @@ use super::stats::{
 use super::{AppError, Registry};
 use crate::core::abstracts::PatientId;
 use crate::core::auth::Permission;
-use crate::core::naaccr::xml::{Item, Patient, Tumor};
+use crate::core::naaccr::xml::{Patient, Tumor};
 use crate::core::problem::Problem;
 use crate::core::stats::suppression::{Hidden, Relations};
 use crate::store::abstracts as q;
 use crate::store::population as pq;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 /// The default release threshold: counts from 1 to 15 are not shown to researchers.
 pub const DEFAULT_SUPPRESSION_THRESHOLD: u64 = 15;
@@ -86,23 +85,13 @@ pub fn report_group(c: &mut Case, by: &str) {
 }
 
 fn to_patient(p: &PatientWithTumors) -> Patient {
-    let items = |m: &std::collections::BTreeMap<String, String>| -> Vec<Item> {
-        m.iter()
-            .map(|(k, v)| Item {
-                naaccr_id: Arc::from(k.as_str()),
-                value: v.clone(),
-                line: 0,
-                column: 0,
-            })
-            .collect()
-    };
     Patient {
-        items: items(&p.patient.items),
+        items: super::exports::items(&p.patient.items),
         tumors: p
             .tumors
             .iter()
             .map(|t| Tumor {
-                items: items(&t.items),
+                items: super::exports::items(&t.items),
                 ..Tumor::default()
             })
             .collect(),

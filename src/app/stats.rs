@@ -134,6 +134,27 @@ pub struct Case {
     pub stage: String,
 }
 
+impl Case {
+    /// The case for observed survival in `unit`, if it has a survival time.
+    pub fn observation(&self, unit: TimeUnit) -> Option<Observation> {
+        self.days.map(|d| Observation {
+            time: in_unit(d, self.months, unit),
+            event: self.event,
+        })
+    }
+
+    /// The case for relative survival (days, age, sex, diagnosis date), if it has them all.
+    pub fn rel_observation(&self) -> Option<RelObservation> {
+        Some(RelObservation {
+            time: self.days? as f64,
+            event: self.event,
+            age_days: self.age_days?,
+            sex: self.sex?,
+            dx_days: self.dx_days?,
+        })
+    }
+}
+
 /// How cases are taken from abstracts.
 #[derive(Debug, Clone)]
 pub struct CaseOptions {
@@ -502,12 +523,7 @@ pub fn survival_report(
         total += members.len() as u64;
         let obs: Vec<Observation> = members
             .iter()
-            .filter_map(|c| {
-                c.days.map(|d| Observation {
-                    time: in_unit(d, c.months, request.time_unit),
-                    event: c.event,
-                })
-            })
+            .filter_map(|c| c.observation(request.time_unit))
             .collect();
         let events = obs.iter().filter(|o| o.event).count() as u64;
         let group = match request.method {
@@ -559,18 +575,8 @@ pub fn survival_report(
                 }
             }
             SurvivalMethod::EdererII | SurvivalMethod::PoharPerme => {
-                let rel: Vec<RelObservation> = members
-                    .iter()
-                    .filter_map(|c| {
-                        Some(RelObservation {
-                            time: c.days? as f64,
-                            event: c.event,
-                            age_days: c.age_days?,
-                            sex: c.sex?,
-                            dx_days: c.dx_days?,
-                        })
-                    })
-                    .collect();
+                let rel: Vec<RelObservation> =
+                    members.iter().filter_map(|c| c.rel_observation()).collect();
                 let method = if request.method == SurvivalMethod::EdererII {
                     RelMethod::EdererII
                 } else {

@@ -47,7 +47,8 @@ fn items(pairs: Vec<(String, String)>) -> Vec<Item> {
         .collect()
 }
 
-fn to_patient(index: usize, p: SyntheticPatient) -> Patient {
+/// A synthetic patient as the XML writer (and the statistics) take it.
+pub fn to_patient(index: usize, p: SyntheticPatient) -> Patient {
     Patient {
         index,
         items: items(p.items),

@@ -246,6 +246,32 @@ fn sink(out: Option<&Path>) -> Result<Box<dyn Write>> {
     })
 }
 
+/// Writes a report in `format`: csv or json to `out` (default standard output), png or svg
+/// (a chart) to `out`.
+fn emit<R: serde::Serialize>(
+    report: &R,
+    format: &str,
+    out: Option<&Path>,
+    csv: fn(&R, &mut dyn Write) -> std::io::Result<()>,
+    chart: fn(&R, &str) -> Result<Vec<u8>>,
+) -> Result<()> {
+    match format {
+        "csv" => csv(report, &mut *sink(out)?)?,
+        "json" => {
+            let mut w = sink(out)?;
+            serde_json::to_writer_pretty(&mut w, report)?;
+            writeln!(w)?;
+        }
+        "png" | "svg" => {
+            let out = out.ok_or_else(|| anyhow!("--format {format} needs --out FILE"))?;
+            std::fs::write(out, chart(report, format)?)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+        }
+        other => bail!("--format {other}: use csv, json, png or svg"),
+    }
+    Ok(())
+}
+
 fn report_exclusions(excluded: &std::collections::BTreeMap<String, u64>, used: u64) {
     let left: u64 = excluded.values().sum();
     eprintln!("{used} tumors analysed, {left} left out");
@@ -358,26 +384,13 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
                 table.as_ref(),
             );
             report_exclusions(&report.excluded, report.cases);
-            match args.format.as_str() {
-                "csv" => crate::app::stats::write_survival_csv(
-                    &report,
-                    &mut *sink(args.out.as_deref())?,
-                )?,
-                "json" => {
-                    let mut w = sink(args.out.as_deref())?;
-                    serde_json::to_writer_pretty(&mut w, &report)?;
-                    writeln!(w)?;
-                }
-                "png" | "svg" => {
-                    let out = args
-                        .out
-                        .as_deref()
-                        .ok_or_else(|| anyhow!("--format {} needs --out FILE", args.format))?;
-                    crate::app::charts::survival_chart(&report, out, &args.format)?;
-                }
-                other => bail!("--format {other}: use csv, json, png or svg"),
-            }
-            Ok(())
+            emit(
+                &report,
+                &args.format,
+                args.out.as_deref(),
+                crate::app::stats::write_survival_csv,
+                crate::app::charts::survival_chart_bytes,
+            )
         }
         StatsCommand::Logrank(args) => {
             let unit = TimeUnit::parse(&args.time_unit)
@@ -432,26 +445,13 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
         }
         StatsCommand::Incidence(args) => {
             let report = incidence_of(&dictionaries, &args)?;
-            match args.format.as_str() {
-                "csv" => crate::app::stats::write_incidence_csv(
-                    &report,
-                    &mut *sink(args.out.as_deref())?,
-                )?,
-                "json" => {
-                    let mut w = sink(args.out.as_deref())?;
-                    serde_json::to_writer_pretty(&mut w, &report)?;
-                    writeln!(w)?;
-                }
-                "png" | "svg" => {
-                    let out = args
-                        .out
-                        .as_deref()
-                        .ok_or_else(|| anyhow!("--format {} needs --out FILE", args.format))?;
-                    crate::app::charts::incidence_chart(&report, out, &args.format)?;
-                }
-                other => bail!("--format {other}: use csv, json, png or svg"),
-            }
-            Ok(())
+            emit(
+                &report,
+                &args.format,
+                args.out.as_deref(),
+                crate::app::stats::write_incidence_csv,
+                crate::app::charts::incidence_chart_bytes,
+            )
         }
         StatsCommand::Trend(args) => {
             let mut inc = args.incidence;
