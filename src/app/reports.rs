@@ -120,6 +120,7 @@ impl Registry {
         cutoff: NaiveDate,
         by: &str,
         filter: &ReportFilter,
+        (presumed_alive, first_primary_only): (bool, bool),
     ) -> Result<Vec<Case>, AppError> {
         let recode = site_recode().map_err(AppError::Internal)?;
         let group_by = match by {
@@ -129,8 +130,8 @@ impl Registry {
         let options = CaseOptions {
             cutoff,
             today: self.clock.now().date(),
-            presumed_alive: false,
-            first_primary_only: false,
+            presumed_alive,
+            first_primary_only,
             group_by: group_by.clone(),
         };
         let query = self.scoped_filter(Default::default(), 500, access)?;
@@ -177,7 +178,7 @@ impl Registry {
         self.check_aggregates(ctx, "report.survival").await?;
         let cutoff = cutoff.unwrap_or_else(|| self.clock.now().date());
         let cases = self
-            .report_cases(&access, cutoff, &group_by, &filter)
+            .report_cases(&access, cutoff, &group_by, &filter, (false, false))
             .await?;
         let table = match request.method {
             super::stats::SurvivalMethod::EdererII | super::stats::SurvivalMethod::PoharPerme => {
@@ -209,26 +210,18 @@ impl Registry {
         let access = Access::of(ctx);
         let suppress = !ctx_allows(ctx, Permission::ReadPatientData);
         self.check_aggregates(ctx, "report.incidence").await?;
-        let cells = self.db.run(pq::all_population).await?;
-        if cells.is_empty() {
+        let rows = self.stored_population().await?;
+        if rows.is_empty() {
             return Err(AppError::invalid(Problem::new(
                 "no_population",
                 "no population is stored: import one with `tumor-registry population import FILE`",
             )));
         }
-        let rows: Vec<PopulationRow> = cells
-            .into_iter()
-            .map(|(year, county, sex, age_group, population)| PopulationRow {
-                year,
-                county,
-                sex: u8::try_from(sex).unwrap_or(0),
-                age_group,
-                population,
-            })
-            .collect();
         let population = Population::from_rows(&rows);
         let cutoff = self.clock.now().date();
-        let cases = self.report_cases(&access, cutoff, "", &filter).await?;
+        let cases = self
+            .report_cases(&access, cutoff, "", &filter, (false, false))
+            .await?;
         let mut report = incidence_report(&cases, &population, &request);
         let mut hidden = vec![false; report.rows.len()];
         if suppress {
@@ -239,6 +232,44 @@ impl Registry {
             suppressed_at: suppress.then_some(threshold),
             hidden,
         })
+    }
+
+    /// The cases of every stored tumor the caller may see (for the command line's statistics
+    /// over the database): grouped by `by` (`site-group`, `sex`, `year`, `area`, `stage` or an
+    /// item), with presumed-alive survival or first primaries only when asked.
+    pub async fn stored_cases(
+        &self,
+        ctx: &RequestContext,
+        cutoff: NaiveDate,
+        by: &str,
+        presumed_alive: bool,
+        first_primary_only: bool,
+    ) -> Result<Vec<Case>, AppError> {
+        self.check_aggregates(ctx, "stats.cases").await?;
+        let access = Access::of(ctx);
+        self.report_cases(
+            &access,
+            cutoff,
+            by,
+            &ReportFilter::default(),
+            (presumed_alive, first_primary_only),
+        )
+        .await
+    }
+
+    /// The stored population denominators.
+    pub async fn stored_population(&self) -> Result<Vec<PopulationRow>, AppError> {
+        let cells = self.db.run(pq::all_population).await?;
+        Ok(cells
+            .into_iter()
+            .map(|(year, county, sex, age_group, population)| PopulationRow {
+                year,
+                county,
+                sex: u8::try_from(sex).unwrap_or(0),
+                age_group,
+                population,
+            })
+            .collect())
     }
 
     /// Stores population denominators (replacing those of the years and counties the rows

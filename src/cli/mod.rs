@@ -121,7 +121,7 @@ async fn run_other(cli: Cli) -> Result<()> {
         Command::Import(args) => import::run_import(&cli.database, args).await.map(|_| ()),
         Command::Synth(args) => synth::run_synth(&cli.database, args),
         Command::Export(args) => export::run_export(&cli.database, args).await,
-        Command::Stats(cmd) => stats::run_stats(&cli.database, cmd),
+        Command::Stats(cmd) => stats::run_stats(&cli.database, cmd).await,
         Command::Population(cmd) => population::run_population(&cli.database, cmd).await,
     }
 }

@@ -36,8 +36,12 @@ pub enum StatsCommand {
 #[derive(Debug, Args)]
 pub struct CaseArgs {
     /// NAACCR XML files (gz or not); repeat the flag for several.
-    #[arg(long = "input", required = true)]
+    #[arg(long = "input", required_unless_present = "database")]
     pub inputs: Vec<PathBuf>,
+    /// Every stored abstract instead of files (and, for incidence without --population, the
+    /// stored population).
+    #[arg(long, conflicts_with = "inputs")]
+    pub database: bool,
     /// Study cutoff: a date (2024-12-31) or a year (2024 = 31 December).
     #[arg(long, default_value = "")]
     pub cutoff: String,
@@ -112,9 +116,10 @@ pub struct LogrankArgs {
 pub struct IncidenceArgs {
     #[command(flatten)]
     cases: CaseArgs,
-    /// Population CSV: year,county,sex,age_group,population.
-    #[arg(long)]
-    population: PathBuf,
+    /// Population CSV: year,county,sex,age_group,population (default with --database: the
+    /// stored population).
+    #[arg(long, required_unless_present = "database")]
+    population: Option<PathBuf>,
     /// us2000, segi or who2000.
     #[arg(long, default_value = "us2000")]
     standard: String,
@@ -157,8 +162,32 @@ fn parse_cutoff(s: &str, today: NaiveDate) -> Result<NaiveDate> {
         .with_context(|| format!("--cutoff {s}: give a date (2024-12-31) or a year (2024)"))
 }
 
+/// The cases of the files, or of the database with `--database`.
+async fn read_cases(
+    db: &DatabaseConfig,
+    dictionaries: &Dictionaries,
+    args: &CaseArgs,
+    group_by: GroupBy,
+) -> Result<Vec<Case>> {
+    if args.database {
+        let registry = super::offline_registry(db)?;
+        let cutoff = parse_cutoff(&args.cutoff, SystemClock.now().date())?;
+        let by = match &group_by {
+            GroupBy::None => String::new(),
+            GroupBy::SiteGroup => "site-group".to_owned(),
+            GroupBy::Item(id) => id.clone(),
+        };
+        let ctx = crate::app::auth::RequestContext::system("stats");
+        return registry
+            .stored_cases(&ctx, cutoff, &by, args.presumed_alive, args.first_primary)
+            .await
+            .map_err(|e| anyhow!("{e}"));
+    }
+    read_file_cases(dictionaries, args, group_by)
+}
+
 /// Reads every patient of the files into cases.
-fn read_cases(
+fn read_file_cases(
     dictionaries: &Dictionaries,
     args: &CaseArgs,
     group_by: GroupBy,
@@ -296,7 +325,11 @@ fn load_rate_table(args: &SurvivalArgs) -> Result<RateTable> {
     RateTable::from_csv(&text, kind).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
-fn incidence_of(dictionaries: &Dictionaries, args: &IncidenceArgs) -> Result<IncidenceReport> {
+async fn incidence_of(
+    db: &DatabaseConfig,
+    dictionaries: &Dictionaries,
+    args: &IncidenceArgs,
+) -> Result<IncidenceReport> {
     let by: Vec<Dim> = args
         .by
         .iter()
@@ -324,12 +357,28 @@ fn incidence_of(dictionaries: &Dictionaries, args: &IncidenceArgs) -> Result<Inc
             Some((a, b))
         }
     };
-    let text = std::fs::read_to_string(&args.population)
-        .with_context(|| format!("cannot read {}", args.population.display()))?;
-    let rows =
-        Population::parse_csv(&text).map_err(|e| anyhow!("{}: {e}", args.population.display()))?;
+    let rows = match &args.population {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Population::parse_csv(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?
+        }
+        None => {
+            let registry = super::offline_registry(db)?;
+            let rows = registry
+                .stored_population()
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            if rows.is_empty() {
+                bail!(
+                    "no population is stored: import one with `tumor-registry population import FILE`, or give --population FILE"
+                );
+            }
+            rows
+        }
+    };
     let population = Population::from_rows(&rows);
-    let cases = read_cases(dictionaries, &args.cases, GroupBy::None)?;
+    let cases = read_cases(db, dictionaries, &args.cases, GroupBy::None).await?;
     let report = incidence_report(
         &cases,
         &population,
@@ -345,7 +394,7 @@ fn incidence_of(dictionaries: &Dictionaries, args: &IncidenceArgs) -> Result<Inc
 }
 
 /// Runs a `stats` subcommand.
-pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
+pub async fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
     let dictionaries = Dictionaries::load(&db.user_dictionaries)?;
     match cmd {
         StatsCommand::Survival(args) => {
@@ -367,10 +416,12 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
                 _ => None,
             };
             let cases = read_cases(
+                db,
                 &dictionaries,
                 &args.cases,
                 GroupBy::parse(args.group_by.as_deref()),
-            )?;
+            )
+            .await?;
             let report = survival_report(
                 &cases,
                 &SurvivalRequest {
@@ -396,10 +447,12 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
             let unit = TimeUnit::parse(&args.time_unit)
                 .ok_or_else(|| anyhow!("--time-unit {}: use days or months", args.time_unit))?;
             let cases = read_cases(
+                db,
                 &dictionaries,
                 &args.cases,
                 GroupBy::parse(Some(&args.group_by)),
-            )?;
+            )
+            .await?;
             let (labels, test, excluded) = logrank_report(&cases, unit);
             report_exclusions(&excluded, test.groups.iter().map(|g| g.n).sum());
             let mut out = std::io::stdout().lock();
@@ -444,7 +497,7 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
             Ok(())
         }
         StatsCommand::Incidence(args) => {
-            let report = incidence_of(&dictionaries, &args)?;
+            let report = incidence_of(db, &dictionaries, &args).await?;
             emit(
                 &report,
                 &args.format,
@@ -458,7 +511,7 @@ pub fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
             if !inc.by.iter().any(|b| b == "year") {
                 inc.by.insert(0, "year".into());
             }
-            let report = incidence_of(&dictionaries, &inc)?;
+            let report = incidence_of(db, &dictionaries, &inc).await?;
             let trends = trend_report(&report, args.weighted);
             match inc.format.as_str() {
                 "csv" | "json" => {

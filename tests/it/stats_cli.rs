@@ -155,3 +155,75 @@ fn charts_are_written_and_bad_options_are_named() {
     assert!(!ok);
     assert!(err.contains("/nonexistent.xml"), "{err}");
 }
+
+/// The same statistics from the file and from the database it was imported into (and the
+/// population stored with `population import`): the same rows.
+#[test]
+fn statistics_over_the_database_equal_those_over_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, pop, db) = (
+        dir.path().join("s.xml"),
+        dir.path().join("pop.csv"),
+        dir.path().join("r.db"),
+    );
+    let (f, p, d) = (
+        file.to_str().unwrap(),
+        pop.to_str().unwrap(),
+        db.to_str().unwrap(),
+    );
+    let (_, err, ok) = run(&[
+        "synth",
+        "--patients",
+        "300",
+        "--seed",
+        "4",
+        "--out",
+        f,
+        "--population-out",
+        p,
+    ]);
+    assert!(ok, "{err}");
+    let (_, err, ok) = run(&["import", f, "--database-url", d]);
+    assert!(ok, "{err}");
+    let (_, err, ok) = run(&["population", "import", p, "--database-url", d]);
+    assert!(ok, "{err}");
+    assert!(err.contains("population rows stored"), "{err}");
+    let survival = [
+        "stats",
+        "survival",
+        "--cutoff",
+        "2025",
+        "--group-by",
+        "site-group",
+        "--times",
+        "365,1095",
+    ];
+    let (from_file, err, ok) = run(&[&survival[..], &["--input", f]].concat());
+    assert!(ok, "{err}");
+    let (from_db, err, ok) = run(&[&survival[..], &["--database", "--database-url", d]].concat());
+    assert!(ok, "{err}");
+    assert!(from_file.lines().count() > 5);
+    assert_eq!(from_file, from_db);
+    let (inc_file, err, ok) = run(&[
+        "stats",
+        "incidence",
+        "--input",
+        f,
+        "--population",
+        p,
+        "--by",
+        "sex",
+    ]);
+    assert!(ok, "{err}");
+    let (inc_db, err, ok) = run(&[
+        "stats",
+        "incidence",
+        "--database",
+        "--database-url",
+        d,
+        "--by",
+        "sex",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(inc_file, inc_db);
+}
