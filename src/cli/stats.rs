@@ -51,6 +51,10 @@ pub struct CaseArgs {
     /// Follow people alive to the cutoff (SEER's presumed-alive survival).
     #[arg(long)]
     pub presumed_alive: bool,
+    /// Suppress for release as the report API does for researchers: hide counts from 1 to N
+    /// and enough others that none can be worked out, with every figure from them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub suppress: Option<u64>,
 }
 
 /// `stats survival`.
@@ -435,6 +439,10 @@ pub async fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
                 table.as_ref(),
             );
             report_exclusions(&report.excluded, report.cases);
+            let mut report = report;
+            if let Some(n) = args.cases.suppress {
+                crate::app::reports::suppress_survival(&mut report, n);
+            }
             emit(
                 &report,
                 &args.format,
@@ -497,7 +505,10 @@ pub async fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
             Ok(())
         }
         StatsCommand::Incidence(args) => {
-            let report = incidence_of(db, &dictionaries, &args).await?;
+            let mut report = incidence_of(db, &dictionaries, &args).await?;
+            if let Some(n) = args.cases.suppress {
+                crate::app::reports::suppress_incidence(&mut report, n);
+            }
             emit(
                 &report,
                 &args.format,
@@ -511,7 +522,10 @@ pub async fn run_stats(db: &DatabaseConfig, cmd: StatsCommand) -> Result<()> {
             if !inc.by.iter().any(|b| b == "year") {
                 inc.by.insert(0, "year".into());
             }
-            let report = incidence_of(db, &dictionaries, &inc).await?;
+            let mut report = incidence_of(db, &dictionaries, &inc).await?;
+            if let Some(n) = inc.cases.suppress {
+                crate::app::reports::suppress_incidence(&mut report, n);
+            }
             let trends = trend_report(&report, args.weighted);
             match inc.format.as_str() {
                 "csv" | "json" => {
