@@ -226,4 +226,31 @@ fn statistics_over_the_database_equal_those_over_the_file() {
     ]);
     assert!(ok, "{err}");
     assert_eq!(inc_file, inc_db);
+    // Released with --suppress 15: no count from 1 to 15, and hidden rows have no rates.
+    let (released, err, ok) = run(&[
+        "stats",
+        "incidence",
+        "--input",
+        f,
+        "--population",
+        p,
+        "--by",
+        "site-group,sex",
+        "--suppress",
+        "15",
+    ]);
+    assert!(ok, "{err}");
+    let mut hidden = 0;
+    for line in released.lines().skip(1) {
+        let c: Vec<&str> = line.rsplitn(8, ',').collect();
+        // c[6] is the count (fields counted from the end: upper ... count).
+        match c[6] {
+            "" => {
+                hidden += 1;
+                assert_eq!(c[..5], ["", "", "", "", ""], "{line}");
+            }
+            n => assert!(!(1..=15).contains(&n.parse::<u64>().unwrap()), "{line}"),
+        }
+    }
+    assert!(hidden > 0, "300 patients have small site groups");
 }
