@@ -72,8 +72,10 @@ impl GroupBy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Exclusion {
-    /// Death certificate only or autopsy only (no survival time).
-    DcoOrAutopsy,
+    /// Death certificate only (no survival time).
+    DeathCertificateOnly,
+    /// Autopsy only (no survival time).
+    AutopsyOnly,
     /// Diagnosed after the cutoff, or without a usable diagnosis year.
     DiagnosisUnknownOrAfterCutoff,
     /// Survival unknown (last contact unknown, records that disagree, ...).
@@ -90,7 +92,8 @@ impl Exclusion {
     /// The stable name used in reports.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::DcoOrAutopsy => "dco_or_autopsy",
+            Self::DeathCertificateOnly => "death_certificate_only",
+            Self::AutopsyOnly => "autopsy_only",
             Self::DiagnosisUnknownOrAfterCutoff => "diagnosis_unknown_or_after_cutoff",
             Self::UnknownSurvival => "unknown_survival",
             Self::AliveZeroDays => "alive_zero_days",
@@ -237,7 +240,11 @@ pub fn cases_of(patient: &Patient, recode: &SiteRecode, options: &CaseOptions) -
             };
             let event = st.dead_by_cutoff == Some(true);
             let excluded = if surv.flag == 8 {
-                Some(Exclusion::DcoOrAutopsy)
+                Some(if rec.reporting_source == 6 {
+                    Exclusion::AutopsyOnly
+                } else {
+                    Exclusion::DeathCertificateOnly
+                })
             } else if st.dx_recode.is_none() {
                 Some(Exclusion::DiagnosisUnknownOrAfterCutoff)
             } else if surv.days.is_none() {
@@ -886,6 +893,8 @@ pub enum Dim {
     SiteGroup,
     /// County at diagnosis.
     County,
+    /// The 19 age groups: the rows are age-specific rates (crude within the group).
+    AgeGroup,
 }
 
 impl Dim {
@@ -896,6 +905,7 @@ impl Dim {
             "sex" => Some(Self::Sex),
             "site-group" => Some(Self::SiteGroup),
             "county" => Some(Self::County),
+            "age-group" => Some(Self::AgeGroup),
             _ => None,
         }
     }
@@ -907,6 +917,7 @@ impl Dim {
             Self::Sex => "sex",
             Self::SiteGroup => "site_group",
             Self::County => "county",
+            Self::AgeGroup => "age_group",
         }
     }
 }
@@ -986,7 +997,7 @@ pub fn incidence_report(
     let mut counts: HashMap<(Vec<String>, usize), f64> = HashMap::new();
     let mut counted = 0u64;
     let in_years = |y: i32| request.years.is_none_or(|(a, b)| (a..=b).contains(&y));
-    let key_of = |year: i32, sex: u8, site: &str, county: &str| -> Vec<String> {
+    let key_of = |year: i32, sex: u8, site: &str, county: &str, age: usize| -> Vec<String> {
         request
             .by
             .iter()
@@ -995,6 +1006,7 @@ pub fn incidence_report(
                 Dim::Sex => sex_label(sex).to_owned(),
                 Dim::SiteGroup => site.to_owned(),
                 Dim::County => county.to_owned(),
+                Dim::AgeGroup => AGE_GROUPS_19.get(age).copied().unwrap_or("").to_owned(),
             })
             .collect()
     };
@@ -1026,7 +1038,10 @@ pub fn incidence_report(
         }
         let site = c.site_group.clone().unwrap_or_else(|| "Unknown".into());
         *counts
-            .entry((key_of(year, sex, &site, &c.county), age_group_19(age)))
+            .entry((
+                key_of(year, sex, &site, &c.county, age_group_19(age)),
+                age_group_19(age),
+            ))
             .or_insert(0.0) += 1.0;
         counted += 1;
     }
@@ -1053,7 +1068,7 @@ pub fn incidence_report(
         }
         for site in &sites {
             *pops
-                .entry((key_of(*year, *sex, site, county), *age))
+                .entry((key_of(*year, *sex, site, county, *age), *age))
                 .or_insert(0.0) += n;
         }
     }
@@ -1075,7 +1090,11 @@ pub fn incidence_report(
             let count: f64 = by_age.iter().map(|c| c.0).sum();
             let population: f64 = by_age.iter().map(|c| c.1).sum();
             let crude = crude_rate(count, population, 1e5, 0.95);
-            let adjusted: Rate = if weights_len == 19 || weights_len == 18 {
+            let age_specific = request.by.contains(&Dim::AgeGroup);
+            let adjusted: Rate = if age_specific {
+                // One age group: the rate is the group's own, with the exact interval.
+                crude
+            } else if weights_len == 19 || weights_len == 18 {
                 request.standard.adjust_19(&by_age, request.ci, 1e5, 0.95)
             } else {
                 let w: Vec<f64> = request.standard.groups.iter().map(|g| g.1).collect();

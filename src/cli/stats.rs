@@ -127,7 +127,8 @@ pub struct IncidenceArgs {
     /// us2000, segi or who2000.
     #[arg(long, default_value = "us2000")]
     standard: String,
-    /// Columns: any of year, sex, site-group, county (comma-separated).
+    /// Columns: any of year, sex, site-group, county, age-group (comma-separated; age-group
+    /// gives age-specific rates).
     #[arg(long, value_delimiter = ',')]
     by: Vec<String>,
     /// Diagnosis years FROM-TO.
@@ -338,7 +339,8 @@ async fn incidence_of(
         .by
         .iter()
         .map(|b| {
-            Dim::parse(b).ok_or_else(|| anyhow!("--by {b}: use year, sex, site-group or county"))
+            Dim::parse(b)
+                .ok_or_else(|| anyhow!("--by {b}: use year, sex, site-group, county or age-group"))
         })
         .collect::<Result<_>>()?;
     let standard = standard_population(&args.standard)

@@ -226,6 +226,36 @@ fn statistics_over_the_database_equal_those_over_the_file() {
     ]);
     assert!(ok, "{err}");
     assert_eq!(inc_file, inc_db);
+    // Age-specific rates: one row per age group, each rate the group's own (crude) rate, and
+    // the counts add up to the total.
+    let (by_age, err, ok) = run(&[
+        "stats",
+        "incidence",
+        "--input",
+        f,
+        "--population",
+        p,
+        "--by",
+        "age-group",
+    ]);
+    assert!(ok, "{err}");
+    let rows: Vec<Vec<&str>> = by_age
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 19);
+    assert_eq!(rows[0][0], "00");
+    assert_eq!(rows[18][0], "85+");
+    for r in &rows {
+        assert_eq!(r[3], r[4], "rate = crude rate in one age group: {r:?}");
+    }
+    let total: u64 = rows.iter().map(|r| r[1].parse::<u64>().unwrap()).sum();
+    let (all, _, _) = run(&["stats", "incidence", "--input", f, "--population", p]);
+    assert_eq!(
+        all.lines().nth(1).unwrap().split(',').next().unwrap(),
+        total.to_string()
+    );
     // Released with --suppress 15: no count from 1 to 15, and hidden rows have no rates.
     let (released, err, ok) = run(&[
         "stats",

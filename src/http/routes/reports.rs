@@ -295,8 +295,12 @@ pub async fn incidence(
         .ok_or_else(|| invalid("ci", "ci must be tiwari or fay-feuer"))?;
     let mut by = Vec::new();
     for d in &b.by {
-        let dim = Dim::parse(d)
-            .ok_or_else(|| invalid("by", "by must list year, sex, site-group or county"))?;
+        let dim = Dim::parse(d).ok_or_else(|| {
+            invalid(
+                "by",
+                "by must list year, sex, site-group, county or age-group",
+            )
+        })?;
         if by.contains(&dim) {
             return Err(invalid("by", "a column is listed twice"));
         }
