@@ -857,3 +857,103 @@ fn actuarial_life_table_matches_the_angina_pectoris_example() {
     }
     assert!(printed(t[14].cum_surv, "0.1429"), "{}", t[14].cum_surv);
 }
+
+/// Ederer II and Pohar-Perme against R's relsurv itself (relsurv 2.2-9, survival 3.5-3, R 4.2.2,
+/// Debian bookworm's packages; script tests/data/stats/relsurv_reference.R): relsurv's `colrec`
+/// (overall and by sex) and `rdata` with the Slovenian table `slopop`, and `colrec` with R's US
+/// table `survexp.us` (birthday-shifted years). Every 8th time of each curve, to 1e-4 (the
+/// issue's contract is 1e-4; following METHODS.md section 5 exactly gives ~6e-14, and the
+/// test holds it to 1e-9).
+#[test]
+fn relative_and_net_survival_match_relsurv() {
+    use super::ratetable::{RateTable, RateTableKind, Sex};
+    use super::relative::{RelCurve, RelMethod, RelObservation, estimate};
+    let slopop = RateTable::from_csv(
+        include_str!("../../../tests/data/stats/slopop.csv"),
+        RateTableKind::Calendar { year_days: 365.241 },
+    )
+    .unwrap();
+    let us = RateTable::from_csv(
+        include_str!("../../../schemas/stats/lifetables/survexp_us.csv"),
+        RateTableKind::Us,
+    )
+    .unwrap();
+    let sex = |s: &str| if s == "1" { Sex::Male } else { Sex::Female };
+    let colrec: Vec<(String, RelObservation)> =
+        rows(include_str!("../../../tests/data/stats/colrec.csv"))
+            .iter()
+            .map(|r| {
+                (
+                    format!("sex={}", r["sex"]),
+                    RelObservation {
+                        time: num(&r["time"]),
+                        event: r["stat"] == "1",
+                        age_days: num(&r["age"]),
+                        sex: sex(&r["sex"]),
+                        dx_days: num(&r["diag"]) - 3653.0,
+                    },
+                )
+            })
+            .collect();
+    let rdata: Vec<RelObservation> = rows(include_str!("../../../tests/data/stats/rdata.csv"))
+        .iter()
+        .map(|r| RelObservation {
+            time: num(&r["time"]),
+            event: r["cens"] == "1",
+            age_days: num(&r["age"]) * 365.241,
+            sex: sex(&r["sex"]),
+            dx_days: num(&r["year_days_1960"]) - 3653.0,
+        })
+        .collect();
+    let mut fits: BTreeMap<(String, String, String, String), RelCurve> = BTreeMap::new();
+    let (mut worst_s, mut worst_se, mut checked) = (0.0f64, 0.0f64, 0);
+    for r in rows(include_str!(
+        "../../../tests/data/stats/relsurv_reference.csv"
+    )) {
+        let key = (
+            r["dataset"].clone(),
+            r["table"].clone(),
+            r["method"].clone(),
+            r["group"].clone(),
+        );
+        let curve = fits.entry(key.clone()).or_insert_with(|| {
+            let method = if r["method"] == "ederer2" {
+                RelMethod::EdererII
+            } else {
+                RelMethod::PoharPerme
+            };
+            let table = if r["table"] == "slopop" { &slopop } else { &us };
+            let obs: Vec<RelObservation> = if r["dataset"] == "rdata" {
+                rdata.clone()
+            } else {
+                colrec
+                    .iter()
+                    .filter(|(g, _)| r["group"] == "all" || *g == r["group"])
+                    .map(|(_, o)| *o)
+                    .collect()
+            };
+            estimate(&obs, table, method)
+        });
+        let t = num(&r["time"]);
+        let (s, var) = curve.at(t);
+        assert_eq!(
+            curve.n_risk_at(t) as f64,
+            num(&r["n_risk"]),
+            "{key:?} at {t}"
+        );
+        let ds = (s - num(&r["surv"])).abs();
+        let dse = (s * var.sqrt() - num(&r["std_err"])).abs();
+        assert!(ds < 1e-9, "{key:?} at {t}: {s} vs {}", r["surv"]);
+        assert!(
+            dse < 1e-9,
+            "{key:?} at {t}: se {} vs {}",
+            s * var.sqrt(),
+            r["std_err"]
+        );
+        worst_s = worst_s.max(ds);
+        worst_se = worst_se.max(dse);
+        checked += 1;
+    }
+    assert_eq!(checked, 2062);
+    eprintln!("relsurv: largest difference {worst_s:e} in survival, {worst_se:e} in its SE");
+}
