@@ -130,13 +130,79 @@ fn distinct_times(p: &[Prepared]) -> Vec<(f64, u64, u64, usize)> {
     out
 }
 
+/// What one interval (t_{j-1}, t_j] gives its estimator.
+enum Interval {
+    /// Ederer II: the expected deaths, the hazard integrated over those at risk.
+    Ederer { expected: f64 },
+    /// Pohar-Perme: the weighted deaths (1/S_P and 1/S_P^2 summed over those dying at t_j),
+    /// the weighted number at risk, and the integral of the weighted population hazard.
+    PoharPerme {
+        num: f64,
+        num2: f64,
+        den: f64,
+        integral: f64,
+    },
+}
+
+/// The curve, built one distinct time at a time.
+struct Builder {
+    surv: f64,
+    var_log: f64,
+    rows: Vec<RelRow>,
+}
+
+impl Builder {
+    fn new(capacity: usize) -> Self {
+        Self {
+            surv: 1.0,
+            var_log: 0.0,
+            rows: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Closes the interval ending at `t` (`y` at risk, `d` deaths at `t`).
+    fn step(&mut self, t: f64, y: u64, d: u64, interval: Interval) {
+        let (yf, df) = (y as f64, d as f64);
+        let d_lambda = match interval {
+            Interval::Ederer { expected } => {
+                self.var_log += df / (yf * yf);
+                (df - expected) / yf
+            }
+            Interval::PoharPerme {
+                num,
+                num2,
+                den,
+                integral,
+            } => {
+                self.var_log += num2 / (den * den);
+                num / den - integral
+            }
+        };
+        self.surv *= 1.0 - d_lambda;
+        self.rows.push(RelRow {
+            time: t,
+            n_risk: y,
+            n_event: d,
+            surv: self.surv,
+            var_log: self.var_log,
+        });
+    }
+
+    fn finish(self, n: usize) -> RelCurve {
+        RelCurve {
+            n: n as u64,
+            rows: self.rows,
+        }
+    }
+}
+
 /// The definition: every patient at risk walks through every 1-day step of every interval.
 pub fn estimate_stepwise(obs: &[RelObservation], table: &RateTable, method: RelMethod) -> RelCurve {
     let p = prepare(obs, table);
     let times = distinct_times(&p);
     let mut s_pop: Vec<f64> = vec![1.0; p.len()];
-    let (mut surv, mut var_log, mut prev) = (1.0f64, 0.0f64, 0.0f64);
-    let mut rows = Vec::with_capacity(times.len());
+    let mut prev = 0.0f64;
+    let mut curve = Builder::new(times.len());
     for &(t, y, d, first) in &times {
         let at_risk = first..p.len();
         let (mut ederer, mut integral) = (0.0f64, 0.0f64);
@@ -165,12 +231,8 @@ pub fn estimate_stepwise(obs: &[RelObservation], table: &RateTable, method: RelM
             }
             cur += step;
         }
-        let yf = y as f64;
-        let d_lambda = match method {
-            RelMethod::EdererII => {
-                var_log += d as f64 / (yf * yf);
-                (d as f64 - ederer) / yf
-            }
+        let sums = match method {
+            RelMethod::EdererII => Interval::Ederer { expected: ederer },
             RelMethod::PoharPerme => {
                 let (mut num, mut num2, mut den) = (0.0f64, 0.0f64, 0.0f64);
                 for i in at_risk.clone() {
@@ -183,24 +245,18 @@ pub fn estimate_stepwise(obs: &[RelObservation], table: &RateTable, method: RelM
                         num2 += 1.0 / (s * s);
                     }
                 }
-                var_log += num2 / (den * den);
-                num / den - integral
+                Interval::PoharPerme {
+                    num,
+                    num2,
+                    den,
+                    integral,
+                }
             }
         };
-        surv *= 1.0 - d_lambda;
-        rows.push(RelRow {
-            time: t,
-            n_risk: y,
-            n_event: d,
-            surv,
-            var_log,
-        });
+        curve.step(t, y, d, sums);
         prev = t;
     }
-    RelCurve {
-        n: p.len() as u64,
-        rows,
-    }
+    curve.finish(p.len())
 }
 
 /// The hazard segments of one patient over [0, time): (start day, end day, cell index, hazard),
@@ -310,8 +366,7 @@ pub fn estimate(obs: &[RelObservation], table: &RateTable, method: RelMethod) ->
     let mut active: Vec<u32> = Vec::new();
     let mut position = vec![u32::MAX; if pp { ncells } else { 0 }];
 
-    let mut rows = Vec::with_capacity(times.len());
-    let (mut surv, mut var_log) = (1.0f64, 0.0f64);
+    let mut curve = Builder::new(times.len());
     let mut lambda_sum = 0.0f64;
     let mut day: usize = 0;
     let mut last_b2 = 0.0f64;
@@ -380,14 +435,9 @@ pub fn estimate(obs: &[RelObservation], table: &RateTable, method: RelMethod) ->
             }
             day += 1;
         }
-        let yf = y as f64;
-        let d_lambda = match method {
-            RelMethod::EdererII => {
-                var_log += d as f64 / (yf * yf);
-                (d as f64 - ederer) / yf
-            }
+        let sums = match method {
+            RelMethod::EdererII => Interval::Ederer { expected: ederer },
             RelMethod::PoharPerme => {
-                let den = if t_day == 0 { yf } else { last_b2 };
                 let (mut num, mut num2) = (0.0f64, 0.0f64);
                 for (q, h) in p.iter().zip(&h_end).skip(first) {
                     if q.time != t {
@@ -398,21 +448,15 @@ pub fn estimate(obs: &[RelObservation], table: &RateTable, method: RelMethod) ->
                         num2 += (2.0 * h).exp();
                     }
                 }
-                var_log += num2 / (den * den);
-                num / den - integral
+                Interval::PoharPerme {
+                    num,
+                    num2,
+                    den: if t_day == 0 { y as f64 } else { last_b2 },
+                    integral,
+                }
             }
         };
-        surv *= 1.0 - d_lambda;
-        rows.push(RelRow {
-            time: t,
-            n_risk: y,
-            n_event: d,
-            surv,
-            var_log,
-        });
+        curve.step(t, y, d, sums);
     }
-    RelCurve {
-        n: p.len() as u64,
-        rows,
-    }
+    curve.finish(p.len())
 }
