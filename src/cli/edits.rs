@@ -212,13 +212,7 @@ fn run_files(
         let mut reader = match NaaccrReader::new(file, &provider, ReaderOptions::default()) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!(
-                    "{name}: line {}, column {}: {} [{}]",
-                    e.line,
-                    e.column,
-                    e.kind,
-                    e.code()
-                );
+                eprintln!("{}", super::output::fatal_at(&name, &e));
                 unreadable = true;
                 continue;
             }
@@ -230,12 +224,7 @@ fn run_files(
         let selection = engine
             .select_set(set)
             .ok_or_else(|| anyhow!("no edit set named {set}; see `tumor-registry edits list`"))?;
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg}: {pos} patients ({per_sec}) {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.set_message(name.clone());
+        let bar = super::output::patient_spinner(&name);
         let mut frame = engine.frame();
         let mut patient = Patient::default();
         let mut failures: Vec<Failure> = Vec::new();
@@ -245,13 +234,7 @@ fn run_files(
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
-                    eprintln!(
-                        "{name}: line {}, column {}: {} [{}]",
-                        e.line,
-                        e.column,
-                        e.kind,
-                        e.code()
-                    );
+                    eprintln!("{}", super::output::fatal_at(&name, &e));
                     unreadable = true;
                     break;
                 }

@@ -9,7 +9,6 @@ use crate::config::DatabaseConfig;
 use crate::core::naaccr::dictionary::RecordType;
 use anyhow::{Result, anyhow};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -56,12 +55,7 @@ pub async fn run_export(db: &DatabaseConfig, args: ExportArgs) -> Result<()> {
         record_type,
         dictionary_version: args.dictionary_version.clone(),
     };
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg}: {pos} patients ({per_sec}) {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    bar.set_message(args.out.display().to_string());
+    let bar = super::output::patient_spinner(&args.out.display().to_string());
     let tick = bar.clone();
     let progress = move |n: u64| tick.set_position(n);
     let started = Instant::now();

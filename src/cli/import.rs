@@ -9,7 +9,6 @@ use crate::core::hex::lower_hex;
 use crate::core::naaccr::xml::MaybeGzip;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
@@ -82,12 +81,7 @@ pub async fn run_import(db: &DatabaseConfig, args: ImportArgs) -> Result<ExitCod
         let file =
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let input = MaybeGzip::detect(BufReader::with_capacity(256 * 1024, file))?;
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg}: {pos} patients ({per_sec}) {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.set_message(path.display().to_string());
+        let bar = super::output::patient_spinner(&path.display().to_string());
         let tick = bar.clone();
         let started = Instant::now();
         let result = registry

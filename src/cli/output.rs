@@ -54,3 +54,27 @@ impl Write for Output {
         }
     }
 }
+
+/// A spinner counting patients, labelled `name` (a file).
+pub fn patient_spinner(name: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg}: {pos} patients ({per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(name.to_owned());
+    bar
+}
+
+/// A fatal reading problem of file `name`, for a person: where it is and its code.
+pub fn fatal_at(name: &str, e: &crate::core::naaccr::xml::FatalError) -> String {
+    format!(
+        "{name}: line {}, column {}: {} [{}]",
+        e.line,
+        e.column,
+        e.kind,
+        e.code()
+    )
+}

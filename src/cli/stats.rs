@@ -15,7 +15,6 @@ use crate::core::stats::ratetable::{RateTable, RateTableKind};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -214,33 +213,15 @@ fn read_file_cases(
         let file = std::fs::File::open(path)
             .and_then(|f| MaybeGzip::detect(BufReader::with_capacity(256 * 1024, f)))
             .with_context(|| format!("{name}: cannot be read"))?;
-        let mut reader =
-            NaaccrReader::new(file, &provider, ReaderOptions::default()).map_err(|e| {
-                anyhow!(
-                    "{name}: line {}, column {}: {} [{}]",
-                    e.line,
-                    e.column,
-                    e.kind,
-                    e.code()
-                )
-            })?;
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg}: {pos} patients ({per_sec}) {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        bar.set_message(name.clone());
+        let mut reader = NaaccrReader::new(file, &provider, ReaderOptions::default())
+            .map_err(|e| anyhow!(super::output::fatal_at(&name, &e)))?;
+        let bar = super::output::patient_spinner(&name);
         let mut patient = Patient::default();
         let mut n = 0u64;
-        while reader.read_patient_into(&mut patient).map_err(|e| {
-            anyhow!(
-                "{name}: line {}, column {}: {} [{}]",
-                e.line,
-                e.column,
-                e.kind,
-                e.code()
-            )
-        })? {
+        while reader
+            .read_patient_into(&mut patient)
+            .map_err(|e| anyhow!(super::output::fatal_at(&name, &e)))?
+        {
             cases.extend(cases_of(&patient, &recode, &options));
             n += 1;
             if n.is_multiple_of(4096) {
