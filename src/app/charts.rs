@@ -85,7 +85,8 @@ pub fn survival_chart_bytes(report: &SurvivalReport, format: &str) -> Result<Vec
     render_bytes(&SurvivalChart(report), format)
 }
 
-/// An incidence chart (see [`incidence_chart`]) as PNG or SVG bytes.
+/// An incidence chart as PNG or SVG bytes: cases by site when the report is by site group
+/// alone, otherwise the age-specific rate curves of each row (rates by year: the trend chart).
 pub fn incidence_chart_bytes(report: &IncidenceReport, format: &str) -> Result<Vec<u8>> {
     if report.by == ["site_group"] {
         render_bytes(&SiteBars(report), format)
@@ -302,11 +303,6 @@ impl Chart for SurvivalChart<'_> {
         }
         Ok(())
     }
-}
-
-/// A survival chart of `report`.
-pub fn survival_chart(report: &SurvivalReport, out: &Path, format: &str) -> Result<()> {
-    render(&SurvivalChart(report), out, format)
 }
 
 struct TrendChart<'a> {
@@ -572,15 +568,5 @@ impl Chart for SiteBars<'_> {
             }))
             .map_err(err)?;
         Ok(())
-    }
-}
-
-/// An incidence chart: cases by site when the report is by site group alone, otherwise the
-/// age-specific rate curves of each row (use `stats trend` for rates by year).
-pub fn incidence_chart(report: &IncidenceReport, out: &Path, format: &str) -> Result<()> {
-    if report.by == ["site_group"] {
-        render(&SiteBars(report), out, format)
-    } else {
-        render(&AgeChart(report), out, format)
     }
 }

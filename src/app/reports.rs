@@ -8,7 +8,7 @@ use super::abstracts::{Access, PatientWithTumors, with_tumors};
 use super::audit::AuditFacts;
 use super::auth::RequestContext;
 use super::stats::{
-    Case, CaseOptions, Dim, GroupBy, IncidenceReport, IncidenceRequest, Population, PopulationRow,
+    Case, CaseOptions, GroupBy, IncidenceReport, IncidenceRequest, Population, PopulationRow,
     SurvivalReport, SurvivalRequest, cases_of, incidence_report, label_groups, site_recode,
     survival_report, us_rate_table,
 };
@@ -447,6 +447,5 @@ pub fn suppress_incidence(report: &mut IncidenceReport, threshold: u64) -> Vec<b
         }
     }
     report.excluded.clear();
-    let _ = Dim::Year;
     out
 }

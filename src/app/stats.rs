@@ -782,6 +782,8 @@ pub fn logrank_report(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Population {
     cells: HashMap<(i32, String, u8, usize), f64>,
+    /// The (year, county) pairs the cells cover.
+    places: std::collections::HashSet<(i32, String)>,
 }
 
 /// One row of a population file, for storing.
@@ -872,13 +874,12 @@ impl Population {
                 .entry((r.year, r.county.clone(), r.sex, age))
                 .or_insert(0.0) += r.population;
         }
-        Self { cells }
+        let places = cells.keys().map(|(y, c, _, _)| (*y, c.clone())).collect();
+        Self { cells, places }
     }
 
     fn has(&self, year: i32, county: &str) -> bool {
-        self.cells
-            .keys()
-            .any(|(y, c, _, _)| *y == year && c == county)
+        self.places.contains(&(year, county.to_owned()))
     }
 }
 
